@@ -1,0 +1,234 @@
+"""Plain data shared by every layer: statuses, metric kinds, records and input validation.
+
+>>> RunStatus.COMPLETED.is_terminal
+True
+>>> validate_name("metric", "loss/train")
+'loss/train'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+import re
+from typing import Any
+
+from runhistory.errors import InvalidValueError
+
+MAX_NAME_LENGTH = 255
+MAX_VALUE_LENGTH = 5000
+MAX_STRING_BYTES = 64 * 1024
+MAX_ROW_COLUMNS = 1024
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+_EXPERIMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}$")
+
+
+class RunStatus(str, enum.Enum):
+    NOT_STARTED = "NotStarted"
+    QUEUED = "Queued"
+    PREPARING = "Preparing"
+    STARTING = "Starting"
+    RUNNING = "Running"
+    FINALIZING = "Finalizing"
+    CANCEL_REQUESTED = "CancelRequested"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    CANCELED = "Canceled"
+    NOT_RESPONDING = "NotResponding"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in _TERMINAL
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_TERMINAL = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED})
+
+
+class MetricKind(str, enum.Enum):
+    SCALAR = "scalar"
+    LIST = "list"
+    ROW = "row"
+    TABLE = "table"
+    IMAGE = "image"
+    CONFUSION_MATRIX = "confusion_matrix"
+    ACCURACY_TABLE = "accuracy_table"
+    RESIDUALS = "residuals"
+    PREDICTIONS = "predictions"
+
+    @property
+    def is_artifact(self) -> bool:
+        """Kinds whose values are references to artifacts of the run."""
+        return self not in _VALUE_KINDS
+
+    @property
+    def is_columnar(self) -> bool:
+        return self in (MetricKind.ROW, MetricKind.TABLE)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_VALUE_KINDS = frozenset({MetricKind.SCALAR, MetricKind.LIST, MetricKind.ROW, MetricKind.TABLE})
+
+# Which call logs each kind, for error messages.
+LOGGING_CALL = {
+    MetricKind.SCALAR: "log",
+    MetricKind.LIST: "log_list",
+    MetricKind.ROW: "log_row",
+    MetricKind.TABLE: "log_table",
+    MetricKind.IMAGE: "log_image",
+    MetricKind.CONFUSION_MATRIX: "log_confusion_matrix",
+    MetricKind.ACCURACY_TABLE: "log_accuracy_table",
+    MetricKind.RESIDUALS: "log_residuals",
+    MetricKind.PREDICTIONS: "log_predictions",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricSummary:
+    """What run tables show of a metric without reading its points."""
+
+    name: str
+    kind: MetricKind
+    count: int
+    last_step: int | None
+    last: Any
+    minimum: float | None
+    maximum: float | None
+
+
+@dataclasses.dataclass
+class RunRecord:
+    """One run as the store keeps it."""
+
+    id: str
+    experiment_id: str
+    experiment_name: str
+    number: int
+    status: RunStatus
+    run_type: str
+    created: float
+    parent_id: str | None = None
+    display_name: str | None = None
+    description: str | None = None
+    target: str | None = None
+    script_name: str | None = None
+    arguments: list[str] = dataclasses.field(default_factory=list)
+    started: float | None = None
+    ended: float | None = None
+    heartbeat: float | None = None
+    error: dict[str, Any] | None = None
+    snapshot_id: str | None = None
+    tags: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    properties: dict[str, str] = dataclasses.field(default_factory=dict)
+    metrics: dict[str, MetricSummary] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class ExperimentRecord:
+    id: str
+    name: str
+    archived: bool
+    created: float
+    tags: dict[str, str | None]
+    run_count: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ArtifactRecord:
+    """A file of a run: relative POSIX name, size in bytes, sha256 and content type."""
+
+    name: str
+    size: int
+    sha256: str
+    content_type: str
+    created: float
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelRecord:
+    name: str
+    version: int
+    run_id: str
+    path: str
+    files: list[str]
+    tags: dict[str, str | None]
+    properties: dict[str, str]
+    description: str | None
+    created: float
+
+
+def validate_name(what: str, name: object) -> str:
+    """A metric, tag, property or column name: 1-255 characters, no control characters."""
+    if not isinstance(name, str):
+        raise InvalidValueError(f"{what} name {name!r} is not a string; pass a str")
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise InvalidValueError(
+            f"{what} name {_preview(name)} has {len(name)} characters; "
+            f"use 1 to {MAX_NAME_LENGTH} characters"
+        )
+    if _CONTROL_CHARACTERS.search(name):
+        raise InvalidValueError(f"{what} name {name!r} contains a control character; remove it")
+    return name
+
+
+def validate_experiment_name(name: object) -> str:
+    if not isinstance(name, str) or not _EXPERIMENT_NAME.match(name):
+        raise InvalidValueError(
+            f"experiment name {name!r} is not allowed; use 1-255 letters, digits, '_', '-' or '.', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def validate_text_value(what: str, value: object) -> str:
+    """A tag or property value: a string (other scalars are converted) of at most 5,000 chars."""
+    if isinstance(value, (list, tuple, dict, set)):
+        raise InvalidValueError(
+            f"{what} value {_preview(value)} must be a scalar, not a collection"
+        )
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > MAX_VALUE_LENGTH:
+        raise InvalidValueError(
+            f"{what} value {_preview(text)} has {len(text)} characters; "
+            f"the limit is {MAX_VALUE_LENGTH}"
+        )
+    return text
+
+
+def validate_artifact_name(name: object) -> str:
+    """A run file name: a relative POSIX path without '..', backslashes, NUL or empty parts."""
+    if not isinstance(name, str) or not name:
+        raise InvalidValueError(
+            f"file name {name!r} must be a non-empty relative path such as 'outputs/model.pkl'"
+        )
+    problem = None
+    if "\x00" in name:
+        problem = "contains NUL"
+    elif "\\" in name:
+        problem = "contains a backslash; use '/' between folders"
+    elif name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        problem = "is absolute; give a path relative to the run such as 'outputs/model.pkl'"
+    elif any(part in ("", ".", "..") for part in name.split("/")):
+        problem = "has an empty, '.' or '..' part; name the file without them"
+    elif _CONTROL_CHARACTERS.search(name):
+        problem = "contains a control character"
+    elif len(name) > 1024:
+        problem = "is longer than 1,024 characters"
+    if problem:
+        raise InvalidValueError(f"file name {name!r} {problem}")
+    return name
+
+
+def _preview(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "...'"
+
+
+def is_finite_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,0 +1,1 @@
+"""What users call: workspaces, experiments, runs and models."""

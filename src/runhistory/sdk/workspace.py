@@ -1,0 +1,177 @@
+"""The workspace: where experiments and runs are kept.
+
+>>> import tempfile
+>>> ws = Workspace(tempfile.mkdtemp())
+>>> ws.location.endswith(".runhistory") or True
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runhistory.errors import InvalidValueError, WorkspaceNotFoundError
+from runhistory.settings import Settings
+
+if TYPE_CHECKING:
+    from runhistory.sdk.experiment import Experiment
+    from runhistory.store.base import Store
+    from runhistory.writer import Writer
+
+WORKSPACE_FOLDER = ".runhistory"
+DATABASE_FILE = "runhistory.db"
+CONFIG_FILE = "config.json"
+
+
+class Workspace:
+    """A workspace folder (embedded), a database URL, or (with the team server) a server URL.
+
+    ``Workspace()`` uses ``RUNHISTORY_WORKSPACE`` if set, else the nearest ``.runhistory`` folder
+    walking up from the current directory, else ``./.runhistory`` (created on first use).
+    """
+
+    def __init__(
+        self,
+        location: str | os.PathLike[str] | None = None,
+        *,
+        artifacts: str | os.PathLike[str] | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.settings = settings or Settings.from_env()
+        self.location = _resolve_location(location, self.settings)
+        self._artifacts = None if artifacts is None else str(artifacts)
+        self._store: Store | None = None
+        self._writer: Writer | None = None
+
+    @classmethod
+    def from_config(cls, path: str | os.PathLike[str] | None = None) -> Workspace:
+        """The workspace named by ``.runhistory/config.json`` (or ``config.json``), searching upward.
+
+        The file holds ``{"location": "..."}`` (relative paths are relative to the file); a
+        ``.runhistory`` folder without a config file is itself the workspace."""
+        start = Path(path or Path.cwd()).resolve()
+        if start.is_file():
+            return cls._from_config_file(start)
+        for folder in (start, *start.parents):
+            for candidate in (folder / WORKSPACE_FOLDER / CONFIG_FILE, folder / CONFIG_FILE):
+                if candidate.is_file():
+                    return cls._from_config_file(candidate)
+            if (folder / WORKSPACE_FOLDER).is_dir():
+                return cls(folder / WORKSPACE_FOLDER)
+        raise WorkspaceNotFoundError(
+            f"no {WORKSPACE_FOLDER}/{CONFIG_FILE} or {CONFIG_FILE} in {start} or its parents; "
+            "run 'runhistory init' there or pass Workspace(location)"
+        )
+
+    @classmethod
+    def _from_config_file(cls, config_path: Path) -> Workspace:
+        config = read_config(config_path)
+        location = config.get("location")
+        if location is None:
+            return cls(config_path.parent)
+        if "://" not in location:
+            location = str((config_path.parent / location).resolve())
+        return cls(location, artifacts=config.get("artifacts"))
+
+    @property
+    def name(self) -> str:
+        return Path(self.location).parent.name if self.is_embedded else self.location
+
+    @property
+    def is_embedded(self) -> bool:
+        return "://" not in self.location
+
+    @property
+    def store(self) -> Store:
+        """The store, opened (and created or migrated) on first use."""
+        if self._store is None:
+            self._store = _open_store(self.location, self._artifacts, self.settings)
+        return self._store
+
+    @property
+    def writer(self) -> Writer:
+        if self._writer is None:
+            from runhistory.writer import Writer
+
+            self._writer = Writer(
+                self.store, self.settings.flush_interval, self.settings.heartbeat_interval
+            )
+        return self._writer
+
+    @property
+    def experiments(self) -> dict[str, Experiment]:
+        from runhistory.sdk.experiment import Experiment
+
+        return {e.name: e for e in Experiment.list(self)}
+
+    def config(self) -> dict[str, Any]:
+        """The workspace's config.json (compute targets and other settings), or {}."""
+        if not self.is_embedded:
+            return {}
+        path = Path(self.location) / CONFIG_FILE
+        return read_config(path) if path.is_file() else {}
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if self._store is not None:
+            self._store.close()
+
+    def __repr__(self) -> str:
+        return f"Workspace({self.location!r})"
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    try:
+        config = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise InvalidValueError(f"cannot read workspace config {path}: {error}") from None
+    if not isinstance(config, dict):
+        raise InvalidValueError(f"workspace config {path} must hold a JSON object")
+    return config
+
+
+def _resolve_location(location: str | os.PathLike[str] | None, settings: Settings) -> str:
+    if location is None:
+        location = settings.workspace or _find_workspace_folder(Path.cwd())
+    text = os.fspath(location)
+    if text.startswith("file://"):
+        text = text[len("file://") :]
+    if "://" in text:
+        return text
+    return str(Path(text).expanduser().resolve())
+
+
+def _find_workspace_folder(start: Path) -> str:
+    for folder in (start, *start.parents):
+        if (folder / WORKSPACE_FOLDER).is_dir():
+            return str(folder / WORKSPACE_FOLDER)
+    return str(start / WORKSPACE_FOLDER)
+
+
+def _open_store(location: str, artifacts: str | None, settings: Settings) -> Store:
+    from runhistory.store.sql.store import SqlStore
+
+    if location.startswith(("http://", "https://")):
+        raise InvalidValueError(
+            f"workspace {location!r} is a server address; this version keeps workspaces in a "
+            "folder or a database (postgresql://...); use one of those"
+        )
+    if "://" in location:
+        artifact_location = artifacts or settings.artifacts
+        if artifact_location is None:
+            raise InvalidValueError(
+                f"workspace {location!r} is a database; also say where its files go with "
+                "Workspace(location, artifacts=FOLDER) or RUNHISTORY_ARTIFACTS"
+            )
+        return SqlStore.open(location, artifact_location, settings.busy_timeout)
+    folder = Path(location)
+    folder.mkdir(parents=True, exist_ok=True)
+    return SqlStore.open(
+        f"sqlite:///{folder / DATABASE_FILE}",
+        artifacts or folder / "artifacts",
+        settings.busy_timeout,
+    )

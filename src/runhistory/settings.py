@@ -1,0 +1,112 @@
+"""Every setting of runhistory, typed and documented, in one place.
+
+Each setting has a default and a ``RUNHISTORY_*`` environment variable. ``Settings.from_env()``
+reads them once; objects that need settings take a ``Settings`` argument instead of reading the
+environment themselves.
+
+>>> Settings.from_env({"RUNHISTORY_FLUSH_INTERVAL": "0.5"}).flush_interval
+0.5
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from runhistory.errors import InvalidValueError
+
+
+def _setting(default: Any, env: str, help: str) -> Any:
+    return dataclasses.field(default=default, metadata={"env": env, "help": help})
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Process-wide settings; see ``docs/settings.md`` for the table users read."""
+
+    workspace: str | None = _setting(
+        None,
+        "RUNHISTORY_WORKSPACE",
+        "Workspace location used when none is given: a folder, a database URL or a server URL.",
+    )
+    artifacts: str | None = _setting(
+        None,
+        "RUNHISTORY_ARTIFACTS",
+        "Artifact location for a workspace given as a database URL "
+        "(default: an 'artifacts' folder beside the current directory's .runhistory).",
+    )
+    offline: str = _setting(
+        "print",
+        "RUNHISTORY_OFFLINE",
+        "What Run.get_context() does outside a submitted run: 'print' what would be logged, "
+        "or 'record' it into the default workspace under experiment 'offline'.",
+    )
+    run_id: str | None = _setting(
+        None,
+        "RUNHISTORY_RUN_ID",
+        "Set by the launcher: the id of the submitted run this process is.",
+    )
+    experiment: str | None = _setting(
+        None, "RUNHISTORY_EXPERIMENT", "Set by the launcher: the experiment of the submitted run."
+    )
+    flush_interval: float = _setting(
+        1.0,
+        "RUNHISTORY_FLUSH_INTERVAL",
+        "Seconds between background flushes of logged metrics; a crash loses at most this much.",
+    )
+    heartbeat_interval: float = _setting(
+        10.0, "RUNHISTORY_HEARTBEAT_INTERVAL", "Seconds between heartbeats of an active run."
+    )
+    busy_timeout: float = _setting(
+        60.0,
+        "RUNHISTORY_BUSY_TIMEOUT",
+        "Seconds a write to an embedded (SQLite) workspace waits for another writer.",
+    )
+    snapshot_max_bytes: int = _setting(
+        300 * 1024 * 1024, "RUNHISTORY_SNAPSHOT_MAX_BYTES", "Largest source snapshot, in bytes."
+    )
+    snapshot_max_files: int = _setting(
+        2000, "RUNHISTORY_SNAPSHOT_MAX_FILES", "Most files in a source snapshot."
+    )
+    studio_url: str | None = _setting(
+        None,
+        "RUNHISTORY_STUDIO_URL",
+        "Base address of the studio, used for portal links (default: http://127.0.0.1:5000).",
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``environ`` (default ``os.environ``), defaults for what is unset."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            raw = environ.get(field.metadata["env"])
+            if raw is None or raw == "":
+                continue
+            values[field.name] = _parse(field, raw)
+        return cls(**values)
+
+
+def _parse(field: dataclasses.Field[Any], raw: str) -> Any:
+    kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
+    try:
+        if kind.startswith("float"):
+            return float(raw)
+        if kind.startswith("int"):
+            return int(raw)
+    except ValueError:
+        raise InvalidValueError(
+            f"{field.metadata['env']}={raw!r} is not a number; set it to a "
+            f"{kind.split(' ')[0]} such as {field.default!r}"
+        ) from None
+    return raw
+
+
+def documented_settings() -> list[tuple[str, str, Any, str]]:
+    """(environment variable, type, default, help) of every setting, for docs and tests."""
+    return [
+        (f.metadata["env"], str(f.type), f.default, f.metadata["help"])
+        for f in dataclasses.fields(Settings)
+    ]

@@ -1,0 +1,1 @@
+"""Stores: where runs, metrics, logs and artifact records live (see ``base.Store``)."""

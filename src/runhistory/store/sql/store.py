@@ -1,0 +1,664 @@
+"""The store over SQLite or PostgreSQL: experiments, runs, tags, properties, files, logs, models.
+
+Metric points are in ``metrics.py``; this module composes it. Every query is portable SQL run by
+``Database``.
+
+>>> import tempfile
+>>> from pathlib import Path
+>>> folder = Path(tempfile.mkdtemp())
+>>> store = SqlStore.open(f"sqlite:///{folder}/runhistory.db", folder / "artifacts")
+>>> store.get_or_create_experiment("demo").name
+'demo'
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import secrets
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from runhistory.artifacts.base import ArtifactStore, open_artifact_store
+from runhistory.errors import (
+    ArtifactExistsError,
+    ArtifactNotFoundError,
+    ExperimentNotFoundError,
+    InvalidValueError,
+    ModelNotFoundError,
+    NotFoundError,
+    PropertyConflictError,
+    RunNotFoundError,
+)
+from runhistory.model import (
+    ArtifactRecord,
+    ExperimentRecord,
+    MetricKind,
+    MetricSummary,
+    ModelRecord,
+    RunRecord,
+    RunStatus,
+)
+from runhistory.store.base import MetricData, RunQuery, WriteBatch
+from runhistory.store.sql.database import Cursor, Database
+from runhistory.store.sql.metrics import MetricWriter, read_metric_kinds, read_metrics
+from runhistory.store.sql.migrate import ensure_schema
+
+_RUN_COLUMNS = (
+    "r.id, r.experiment_id, e.name, r.number, r.status, r.run_type, r.created, r.parent_id, "
+    "r.display_name, r.description, r.target, r.script_name, r.arguments, r.started, r.ended, "
+    "r.heartbeat, r.error, r.snapshot_id, r.metrics_summary"
+)
+_RUN_FROM = "runs r JOIN experiments e ON e.id = r.experiment_id"
+_UPDATABLE_RUN_FIELDS = frozenset(
+    {
+        "display_name",
+        "description",
+        "target",
+        "script_name",
+        "arguments",
+        "snapshot_id",
+        "heartbeat",
+    }
+)
+
+
+class SqlStore:
+    """A workspace kept in a SQL database plus an artifact store."""
+
+    def __init__(self, db: Database, artifacts: ArtifactStore) -> None:
+        self.db = db
+        self.artifacts = artifacts
+        self.location = db.display_url
+        self._metrics = MetricWriter(db)
+
+    @classmethod
+    def open(cls, url: str, artifacts: str | Path, busy_timeout: float = 60.0) -> SqlStore:
+        db = Database.open(url, busy_timeout)
+        ensure_schema(db)
+        return cls(db, open_artifact_store(artifacts))
+
+    def close(self) -> None:
+        self.db.close()
+
+    # experiments ----------------------------------------------------------------------------
+
+    def get_or_create_experiment(self, name: str) -> ExperimentRecord:
+        try:
+            return self.get_experiment(name)
+        except ExperimentNotFoundError:
+            pass
+
+        def create(cursor: Cursor) -> None:
+            cursor.execute(
+                "INSERT INTO experiments (id, name, archived, created, tags, run_count) "
+                "VALUES (?, ?, 0, ?, '{}', 0) ON CONFLICT (name) DO NOTHING",
+                (uuid.uuid4().hex, name, time.time()),
+            )
+
+        self.db.write(create)
+        return self.get_experiment(name)
+
+    def get_experiment(self, name: str) -> ExperimentRecord:
+        rows = self._experiments("WHERE name = ?", (name,))
+        if not rows:
+            raise ExperimentNotFoundError(f"no experiment named {name!r} in {self.location}")
+        return rows[0]
+
+    def get_experiment_by_id(self, experiment_id: str) -> ExperimentRecord:
+        rows = self._experiments("WHERE id = ?", (experiment_id,))
+        if not rows:
+            raise ExperimentNotFoundError(f"no experiment with id {experiment_id!r}")
+        return rows[0]
+
+    def list_experiments(self, view_type: str = "active") -> list[ExperimentRecord]:
+        where = {"active": "WHERE archived = 0", "archived": "WHERE archived = 1", "all": ""}.get(
+            view_type.lower()
+        )
+        if where is None:
+            raise InvalidValueError(
+                f"view_type {view_type!r} is not one of 'active', 'archived', 'all'"
+            )
+        return self._experiments(where + " ORDER BY name", ())
+
+    def _experiments(self, where: str, params: Sequence[Any]) -> list[ExperimentRecord]:
+        rows = self.db.read(
+            lambda c: c.execute(
+                "SELECT id, name, archived, created, tags, run_count FROM experiments " + where,
+                params,
+            ).fetchall()
+        )
+        return [
+            ExperimentRecord(r[0], r[1], bool(r[2]), r[3], json.loads(r[4]), r[5]) for r in rows
+        ]
+
+    def update_experiment(
+        self,
+        experiment_id: str,
+        archived: bool | None = None,
+        tags: Mapping[str, str | None] | None = None,
+    ) -> None:
+        def update(cursor: Cursor) -> None:
+            if archived is not None:
+                cursor.execute(
+                    "UPDATE experiments SET archived = ? WHERE id = ?",
+                    (int(archived), experiment_id),
+                )
+            if tags:
+                row = cursor.execute(
+                    "SELECT tags FROM experiments WHERE id = ?" + self.db.for_update,
+                    (experiment_id,),
+                ).fetchone()
+                merged = {**json.loads(row[0]), **tags}
+                cursor.execute(
+                    "UPDATE experiments SET tags = ? WHERE id = ?",
+                    (json.dumps(merged), experiment_id),
+                )
+
+        self.db.write(update)
+
+    # runs -----------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        experiment_id: str,
+        *,
+        status: RunStatus,
+        run_type: str,
+        parent_id: str | None = None,
+        display_name: str | None = None,
+        description: str | None = None,
+        target: str | None = None,
+        script_name: str | None = None,
+        arguments: Sequence[str] = (),
+        tags: Mapping[str, str | None] | None = None,
+        properties: Mapping[str, str] | None = None,
+        started: float | None = None,
+        run_id: str | None = None,
+    ) -> RunRecord:
+        now = time.time()
+        given_id = run_id
+
+        def create(cursor: Cursor) -> tuple[str, int]:
+            row = cursor.execute(
+                "UPDATE experiments SET run_count = run_count + 1 WHERE id = ? RETURNING run_count, name",
+                (experiment_id,),
+            ).fetchone()
+            if row is None:
+                raise ExperimentNotFoundError(f"no experiment with id {experiment_id!r}")
+            number, experiment_name = row
+            if given_id is not None:
+                run_id = given_id
+            elif parent_id is None:
+                run_id = f"{experiment_name}_{int(now)}_{secrets.token_hex(4)}"
+            else:
+                siblings = cursor.execute(
+                    "SELECT COUNT(*) FROM runs WHERE parent_id = ?", (parent_id,)
+                ).fetchone()[0]
+                run_id = f"{parent_id}_{siblings}"
+            cursor.execute(
+                "INSERT INTO runs (id, experiment_id, number, parent_id, display_name, description, "
+                "status, run_type, target, script_name, arguments, created, started, metrics_summary) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+                (
+                    run_id,
+                    experiment_id,
+                    number,
+                    parent_id,
+                    display_name,
+                    description,
+                    status.value,
+                    run_type,
+                    target,
+                    script_name,
+                    json.dumps(list(arguments)),
+                    now,
+                    started,
+                ),
+            )
+            if tags:
+                cursor.executemany(
+                    "INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?)",
+                    [(run_id, k, v) for k, v in tags.items()],
+                )
+            if properties:
+                cursor.executemany(
+                    "INSERT INTO run_properties (run_id, key, value) VALUES (?, ?, ?)",
+                    [(run_id, k, v) for k, v in properties.items()],
+                )
+            return run_id, number
+
+        run_id, _ = self.db.write(create)
+        return self.get_run(run_id)
+
+    def get_run(self, run_id: str) -> RunRecord:
+        records = self._runs(f"SELECT {_RUN_COLUMNS} FROM {_RUN_FROM} WHERE r.id = ?", (run_id,))
+        if not records:
+            suggestions = self.find_runs(run_id[:8], limit=3) if len(run_id) >= 8 else []
+            hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+            raise RunNotFoundError(f"no run with id {run_id!r} in {self.location}{hint}")
+        return records[0]
+
+    def find_runs(self, run_id_prefix: str, limit: int = 10) -> list[str]:
+        pattern = run_id_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.db.read(
+            lambda c: c.execute(
+                "SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY created DESC LIMIT ?",
+                (pattern, limit),
+            ).fetchall()
+        )
+        return [r[0] for r in rows]
+
+    def list_runs(self, query: RunQuery) -> list[RunRecord]:
+        where: list[str] = []
+        params: list[Any] = []
+        if query.experiment_id is not None:
+            where.append("r.experiment_id = ?")
+            params.append(query.experiment_id)
+        if query.parent_id is not None:
+            where.append("r.parent_id = ?")
+            params.append(query.parent_id)
+        elif not query.include_children:
+            where.append("r.parent_id IS NULL")
+        if query.run_type is not None:
+            where.append("r.run_type = ?")
+            params.append(query.run_type)
+        if query.statuses:
+            where.append(f"r.status IN ({', '.join('?' * len(query.statuses))})")
+            params.extend(RunStatus(s).value for s in query.statuses)
+        for table, wanted in (("run_tags", query.tags), ("run_properties", query.properties)):
+            for key, value in _key_values(wanted):
+                clause = f"EXISTS (SELECT 1 FROM {table} t WHERE t.run_id = r.id AND t.key = ?"
+                params.append(key)
+                if value is not _ANY:
+                    clause += " AND t.value = ?"
+                    params.append(value)
+                where.append(clause + ")")
+        sql = f"SELECT {_RUN_COLUMNS} FROM {_RUN_FROM}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY r.created DESC, r.number DESC"
+        if query.limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(query.limit))
+        return self._runs(sql, params)
+
+    def _runs(self, sql: str, params: Sequence[Any]) -> list[RunRecord]:
+        def fetch(cursor: Cursor) -> tuple[list[Any], list[Any], list[Any]]:
+            rows = cursor.execute(sql, params).fetchall()
+            if not rows:
+                return rows, [], []
+            if len(rows) == 1:
+                scope, scope_params = "run_id = ?", [rows[0][0]]
+            else:
+                scope, scope_params = (
+                    f"run_id IN (SELECT r.id FROM {sql.split(' FROM ', 1)[1]})",
+                    list(params),
+                )
+            tags = cursor.execute(
+                f"SELECT run_id, key, value FROM run_tags WHERE {scope}", scope_params
+            ).fetchall()
+            properties = cursor.execute(
+                f"SELECT run_id, key, value FROM run_properties WHERE {scope}", scope_params
+            ).fetchall()
+            return rows, tags, properties
+
+        rows, tag_rows, property_rows = self.db.read(fetch)
+        records = {row[0]: _run_record(row) for row in rows}
+        for run_id, key, value in tag_rows:
+            if run_id in records:
+                records[run_id].tags[key] = value
+        for run_id, key, value in property_rows:
+            if run_id in records:
+                records[run_id].properties[key] = value
+        return list(records.values())
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        unknown = set(fields) - _UPDATABLE_RUN_FIELDS
+        if unknown:
+            raise InvalidValueError(f"run fields {sorted(unknown)} cannot be updated")
+        if not fields:
+            return
+        values = [json.dumps(v) if k == "arguments" else v for k, v in fields.items()]
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        self._write_run(run_id, f"UPDATE runs SET {assignments} WHERE id = ?", [*values, run_id])
+
+    def set_status(
+        self,
+        run_id: str,
+        status: RunStatus,
+        *,
+        started: float | None = None,
+        ended: float | None = None,
+        error: Mapping[str, Any] | None = None,
+        only_from: Sequence[RunStatus] | None = None,
+    ) -> bool:
+        """Set the status (and times, error); with ``only_from``, only from those statuses.
+        Returns whether the run changed."""
+        sql = "UPDATE runs SET status = ?"
+        params: list[Any] = [RunStatus(status).value]
+        if started is not None:
+            sql += ", started = COALESCE(started, ?)"
+            params.append(started)
+        if ended is not None:
+            sql += ", ended = ?"
+            params.append(ended)
+        if error is not None:
+            sql += ", error = ?"
+            params.append(json.dumps(dict(error)))
+        sql += " WHERE id = ?"
+        params.append(run_id)
+        if only_from is not None:
+            sql += f" AND status IN ({', '.join('?' * len(only_from))})"
+            params.extend(RunStatus(s).value for s in only_from)
+
+        def update(cursor: Cursor) -> int:
+            changed = cursor.execute(sql + " RETURNING id", params).fetchall()
+            if not changed and only_from is None:
+                raise RunNotFoundError(f"no run with id {run_id!r} in {self.location}")
+            return len(changed)
+
+        return self.db.write(update) > 0
+
+    def _write_run(self, run_id: str, sql: str, params: Sequence[Any]) -> None:
+        def update(cursor: Cursor) -> None:
+            if not cursor.execute(sql + " RETURNING id", params).fetchall():
+                raise RunNotFoundError(f"no run with id {run_id!r} in {self.location}")
+
+        self.db.write(update)
+
+    def set_tags(self, run_id: str, tags: Mapping[str, str | None]) -> None:
+        self._require_run(run_id)
+        self.db.write(
+            lambda c: c.executemany(
+                "INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
+                [(run_id, k, v) for k, v in tags.items()],
+            )
+        )
+
+    def remove_tags(self, run_id: str, keys: Sequence[str]) -> None:
+        self.db.write(
+            lambda c: c.executemany(
+                "DELETE FROM run_tags WHERE run_id = ? AND key = ?", [(run_id, k) for k in keys]
+            )
+        )
+
+    def add_properties(self, run_id: str, properties: Mapping[str, str]) -> None:
+        self._require_run(run_id)
+
+        def add(cursor: Cursor) -> None:
+            existing = dict(
+                cursor.execute(
+                    "SELECT key, value FROM run_properties WHERE run_id = ?", (run_id,)
+                ).fetchall()
+            )
+            for key, value in properties.items():
+                if key in existing and existing[key] != value:
+                    raise PropertyConflictError(
+                        f"property {key!r} of run {run_id!r} is already {existing[key]!r}; properties "
+                        f"are write-once, so it cannot become {value!r} (use a tag for values that change)"
+                    )
+            cursor.executemany(
+                "INSERT INTO run_properties (run_id, key, value) VALUES (?, ?, ?)",
+                [(run_id, k, v) for k, v in properties.items() if k not in existing],
+            )
+
+        self.db.write(add)
+
+    def _require_run(self, run_id: str) -> None:
+        found = self.db.read(
+            lambda c: c.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone()
+        )
+        if found is None:
+            raise RunNotFoundError(f"no run with id {run_id!r} in {self.location}")
+
+    # metrics and logs -----------------------------------------------------------------------
+
+    def append(self, batch: WriteBatch) -> list[str]:
+        """Store a batch of points, log lines and heartbeats in one transaction.
+        Returns problems that refused part of the batch (for the writer to report)."""
+        return self._metrics.append(batch)
+
+    def metric_kinds(self, run_id: str) -> dict[str, MetricKind]:
+        return self.db.read(lambda c: read_metric_kinds(c, run_id))
+
+    def read_metrics(self, run_id: str, names: Sequence[str] | None = None) -> list[MetricData]:
+        return self.db.read(lambda c: read_metrics(c, run_id, names))
+
+    def read_log(self, run_id: str, stream: str, after: int = 0) -> tuple[str, int]:
+        """The text of ``stream`` appended after entry ``after``, and the last entry id read."""
+        rows = self.db.read(
+            lambda c: c.execute(
+                "SELECT id, text FROM log_entries WHERE run_id = ? AND stream = ? AND id > ? ORDER BY id",
+                (run_id, stream, after),
+            ).fetchall()
+        )
+        if not rows:
+            return "", after
+        return "".join(r[1] for r in rows), rows[-1][0]
+
+    def log_streams(self, run_id: str) -> list[str]:
+        rows = self.db.read(
+            lambda c: c.execute(
+                "SELECT DISTINCT stream FROM log_entries WHERE run_id = ? ORDER BY stream",
+                (run_id,),
+            ).fetchall()
+        )
+        return [r[0] for r in rows]
+
+    # files ----------------------------------------------------------------------------------
+
+    def add_artifact(
+        self, run_id: str, name: str, source: Any, *, fail_if_different: bool = True
+    ) -> ArtifactRecord:
+        """Store ``source`` (a path or a binary stream) as file ``name`` of the run.
+
+        The same content again is a no-op; other content raises ``ArtifactExistsError`` (or, with
+        ``fail_if_different=False``, keeps the stored file), and the stored file stays as it was."""
+        self._require_run(run_id)
+        pending = f"pending/{uuid.uuid4().hex}"
+        if isinstance(source, (str, Path)):
+            with open(source, "rb") as stream:
+                size, sha256 = self.artifacts.put(pending, stream)
+        else:
+            size, sha256 = self.artifacts.put(pending, source)
+        record = ArtifactRecord(name, size, sha256, _content_type(name), time.time())
+        try:
+            claimed = self.db.write(
+                lambda c: c.execute(
+                    "INSERT INTO artifacts (run_id, name, size, sha256, content_type, created) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, name) DO NOTHING RETURNING name",
+                    (run_id, name, size, sha256, record.content_type, record.created),
+                ).fetchall()
+            )
+            if claimed:
+                self.artifacts.move(pending, _artifact_key(run_id, name))
+                return record
+            existing = self.get_artifact(run_id, name)
+            if existing.sha256 != sha256 and not fail_if_different:
+                return existing
+            if existing.sha256 != sha256:
+                raise ArtifactExistsError(
+                    f"run {run_id!r} already has a different file {name!r} "
+                    f"({existing.size} bytes, sha256 {existing.sha256[:12]}...); upload under another name"
+                )
+            return existing
+        finally:
+            self.artifacts.delete(pending)
+
+    def _artifact_row(self, run_id: str, name: str) -> ArtifactRecord | None:
+        row = self.db.read(
+            lambda c: c.execute(
+                "SELECT name, size, sha256, content_type, created FROM artifacts WHERE run_id = ? AND name = ?",
+                (run_id, name),
+            ).fetchone()
+        )
+        return None if row is None else ArtifactRecord(*row)
+
+    def list_artifacts(self, run_id: str, prefix: str | None = None) -> list[ArtifactRecord]:
+        sql = "SELECT name, size, sha256, content_type, created FROM artifacts WHERE run_id = ?"
+        params: list[Any] = [run_id]
+        if prefix:
+            sql += " AND substr(name, 1, ?) = ?"
+            params += [len(prefix), prefix]
+        rows = self.db.read(lambda c: c.execute(sql + " ORDER BY name", params).fetchall())
+        return [ArtifactRecord(*r) for r in rows]
+
+    def get_artifact(self, run_id: str, name: str) -> ArtifactRecord:
+        record = self._artifact_row(run_id, name)
+        if record is None:
+            names = [a.name for a in self.list_artifacts(run_id)]
+            close = [n for n in names if n.rsplit("/", 1)[-1] == name.rsplit("/", 1)[-1]][:3]
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise ArtifactNotFoundError(f"run {run_id!r} has no file {name!r}{hint}")
+        return record
+
+    def open_artifact(self, run_id: str, name: str) -> BinaryIO:
+        self.get_artifact(run_id, name)
+        return self.artifacts.open(_artifact_key(run_id, name))
+
+    # snapshots and models -------------------------------------------------------------------
+
+    def save_snapshot(
+        self, snapshot_id: str, manifest: Mapping[str, Any], file_count: int, size: int
+    ) -> None:
+        self.db.write(
+            lambda c: c.execute(
+                "INSERT INTO snapshots (id, manifest, file_count, size, created) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO NOTHING",
+                (snapshot_id, json.dumps(manifest, sort_keys=True), file_count, size, time.time()),
+            )
+        )
+
+    def get_snapshot(self, snapshot_id: str) -> dict[str, Any]:
+        row = self.db.read(
+            lambda c: c.execute(
+                "SELECT manifest FROM snapshots WHERE id = ?", (snapshot_id,)
+            ).fetchone()
+        )
+        if row is None:
+            raise NotFoundError(f"no snapshot with id {snapshot_id!r} in {self.location}")
+        manifest: dict[str, Any] = json.loads(row[0])
+        return manifest
+
+    def register_model(
+        self,
+        name: str,
+        run_id: str,
+        path: str,
+        files: Sequence[str],
+        tags: Mapping[str, str | None],
+        properties: Mapping[str, str],
+        description: str | None,
+    ) -> ModelRecord:
+        def register(cursor: Cursor) -> int:
+            row = cursor.execute(
+                "SELECT MAX(version) FROM models WHERE name = ?", (name,)
+            ).fetchone()
+            version = (row[0] or 0) + 1
+            cursor.execute(
+                "INSERT INTO models (name, version, run_id, path, files, tags, properties, description, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    name,
+                    version,
+                    run_id,
+                    path,
+                    json.dumps(list(files)),
+                    json.dumps(dict(tags)),
+                    json.dumps(dict(properties)),
+                    description,
+                    time.time(),
+                ),
+            )
+            return version
+
+        version = self.db.write(register)
+        return self.get_model(name, version)
+
+    def get_model(self, name: str, version: int | None = None) -> ModelRecord:
+        models = self.list_models(name)
+        if version is not None:
+            models = [m for m in models if m.version == version]
+        if not models:
+            which = f"{name!r} version {version}" if version is not None else repr(name)
+            raise ModelNotFoundError(f"no model {which} in {self.location}")
+        return models[0]
+
+    def list_models(self, name: str | None = None) -> list[ModelRecord]:
+        sql = "SELECT name, version, run_id, path, files, tags, properties, description, created FROM models"
+        params: list[Any] = []
+        if name is not None:
+            sql += " WHERE name = ?"
+            params.append(name)
+        rows = self.db.read(
+            lambda c: c.execute(sql + " ORDER BY name, version DESC", params).fetchall()
+        )
+        return [
+            ModelRecord(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                json.loads(r[4]),
+                json.loads(r[5]),
+                json.loads(r[6]),
+                r[7],
+                r[8],
+            )
+            for r in rows
+        ]
+
+
+_ANY = object()
+
+
+def _key_values(wanted: Mapping[str, Any] | Sequence[str] | str | None) -> list[tuple[str, Any]]:
+    if wanted is None:
+        return []
+    if isinstance(wanted, str):
+        return [(wanted, _ANY)]
+    if isinstance(wanted, Mapping):
+        return [(k, _ANY if v is None else str(v)) for k, v in wanted.items()]
+    return [(k, _ANY) for k in wanted]
+
+
+def _artifact_key(run_id: str, name: str) -> str:
+    return f"runs/{run_id}/{name}"
+
+
+def _content_type(name: str) -> str:
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or "application/octet-stream"
+
+
+def _run_record(row: Sequence[Any]) -> RunRecord:
+    summary = json.loads(row[18]) if row[18] else {}
+    return RunRecord(
+        id=row[0],
+        experiment_id=row[1],
+        experiment_name=row[2],
+        number=row[3],
+        status=RunStatus(row[4]),
+        run_type=row[5],
+        created=row[6],
+        parent_id=row[7],
+        display_name=row[8],
+        description=row[9],
+        target=row[10],
+        script_name=row[11],
+        arguments=json.loads(row[12]) if row[12] else [],
+        started=row[13],
+        ended=row[14],
+        heartbeat=row[15],
+        error=json.loads(row[16]) if row[16] else None,
+        snapshot_id=row[17],
+        metrics={
+            name: MetricSummary(name, MetricKind(s[0]), s[1], s[2], s[3], s[4], s[5])
+            for name, s in summary.items()
+        },
+    )
