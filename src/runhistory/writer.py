@@ -139,6 +139,7 @@ class Writer:
     def close(self) -> None:
         self._stopped = True
         self._wake.set()
+        _live_writers.discard(self)
         try:
             self.flush()
         except Exception as error:  # at exit nothing is left to raise to

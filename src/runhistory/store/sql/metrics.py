@@ -111,7 +111,7 @@ class MetricWriter:
             points = _points(item, state)
             if item.kind.is_columnar:
                 state.columns = _columns(state.columns or [], item.values)
-            state = self._write_chunks(cursor, run_id, item.name, state, points)
+            chunk_rows = _chunk_rows(run_id, item.name, state, points)
             cursor.execute(
                 "INSERT INTO metrics (run_id, name, kind, description, columns, count, last_step, chunk_count) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, name) DO UPDATE SET "
@@ -127,6 +127,13 @@ class MetricWriter:
                     state.last_step,
                     state.chunk_count,
                 ),
+            )
+            cursor.executemany(
+                "INSERT INTO metric_chunks (run_id, name, seq, count, first_step, last_step, data) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, name, seq) DO UPDATE SET "
+                "count = excluded.count, first_step = excluded.first_step, "
+                "last_step = excluded.last_step, data = excluded.data",
+                chunk_rows,
             )
             summary[item.name] = _summarise(summary.get(item.name), item.kind, points, state)
             new_states[key] = state
@@ -146,53 +153,40 @@ class MetricWriter:
         columns = json.loads(stored[5]) if stored[5] else None
         return _MetricState(kind, stored[2], stored[3], stored[4], columns)
 
-    def _write_chunks(
-        self, cursor: Cursor, run_id: str, name: str, state: _MetricState, points: Points
-    ) -> _MetricState:
-        first_seq = state.chunk_count
-        if state.tail is None and isinstance(points.steps, list):
-            blob = encode_small_chunk(points.steps, points.timestamps_us, points.values)  # type: ignore[arg-type]
-            rows = [(run_id, name, first_seq, len(points), points.steps[0], points.steps[-1], blob)]
-            self._store_chunks(cursor, rows)
-            state.chunk_count = first_seq + 1
-            state.tail = points
-            return state
-        from runhistory.store.chunks import encode_chunk
 
-        if state.tail is not None and len(state.tail) < CHUNK_POINTS:
-            points = _concat(state.tail, points)
-            first_seq -= 1
-        rows = []
-        tail = None
-        for start in range(0, len(points), CHUNK_POINTS):
-            piece = _slice(points, start, start + CHUNK_POINTS)
-            seq = first_seq + start // CHUNK_POINTS
-            rows.append(
-                (
-                    run_id,
-                    name,
-                    seq,
-                    len(piece),
-                    int(piece.steps[0]),
-                    int(piece.steps[-1]),
-                    encode_chunk(piece.steps, piece.timestamps_us, piece.values),
-                )
+def _chunk_rows(run_id: str, name: str, state: _MetricState, points: Points) -> list[tuple[Any, ...]]:
+    """Rows of metric_chunks that store ``points``, merged into the cached tail chunk when there
+    is one; updates ``state`` (chunk count, new tail)."""
+    first_seq = state.chunk_count
+    if state.tail is None and isinstance(points.steps, list):
+        blob = encode_small_chunk(points.steps, points.timestamps_us, points.values)  # type: ignore[arg-type]
+        state.chunk_count = first_seq + 1
+        state.tail = points
+        return [(run_id, name, first_seq, len(points), points.steps[0], points.steps[-1], blob)]
+    from runhistory.store.chunks import encode_chunk
+
+    if state.tail is not None and len(state.tail) < CHUNK_POINTS:
+        points = _concat(state.tail, points)
+        first_seq -= 1
+    rows = []
+    tail = None
+    for start in range(0, len(points), CHUNK_POINTS):
+        piece = _slice(points, start, start + CHUNK_POINTS)
+        rows.append(
+            (
+                run_id,
+                name,
+                first_seq + start // CHUNK_POINTS,
+                len(piece),
+                int(piece.steps[0]),
+                int(piece.steps[-1]),
+                encode_chunk(piece.steps, piece.timestamps_us, piece.values),
             )
-            tail = piece if len(piece) < CHUNK_POINTS else None
-        self._store_chunks(cursor, rows)
-        state.chunk_count = first_seq + len(rows)
-        state.tail = tail
-        return state
-
-    @staticmethod
-    def _store_chunks(cursor: Cursor, rows: list[tuple[Any, ...]]) -> None:
-        cursor.executemany(
-            "INSERT INTO metric_chunks (run_id, name, seq, count, first_step, last_step, data) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, name, seq) DO UPDATE SET "
-            "count = excluded.count, first_step = excluded.first_step, "
-            "last_step = excluded.last_step, data = excluded.data",
-            rows,
         )
+        tail = piece if len(piece) < CHUNK_POINTS else None
+    state.chunk_count = first_seq + len(rows)
+    state.tail = tail
+    return rows
 
 
 def _merge_same_metric(appends: list[MetricAppend]) -> list[MetricAppend]:
