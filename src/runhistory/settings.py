@@ -34,8 +34,8 @@ class Settings:
     artifacts: str | None = _setting(
         None,
         "RUNHISTORY_ARTIFACTS",
-        "Artifact location for a workspace given as a database URL "
-        "(default: an 'artifacts' folder beside the current directory's .runhistory).",
+        "Where files go for a workspace given as a database URL (a folder); "
+        "embedded workspaces keep them in their own 'artifacts' folder.",
     )
     offline: str = _setting(
         "print",
