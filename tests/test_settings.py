@@ -21,9 +21,17 @@ def test_every_setting_is_in_the_settings_page() -> None:
 
 def test_environment_values_are_typed() -> None:
     settings = Settings.from_env(
-        {"RUNHISTORY_FLUSH_INTERVAL": "0.25", "RUNHISTORY_SNAPSHOT_MAX_FILES": "10", "RUNHISTORY_OFFLINE": "record"}
+        {
+            "RUNHISTORY_FLUSH_INTERVAL": "0.25",
+            "RUNHISTORY_SNAPSHOT_MAX_FILES": "10",
+            "RUNHISTORY_OFFLINE": "record",
+        }
     )
-    assert (settings.flush_interval, settings.snapshot_max_files, settings.offline) == (0.25, 10, "record")
+    assert (settings.flush_interval, settings.snapshot_max_files, settings.offline) == (
+        0.25,
+        10,
+        "record",
+    )
     assert Settings.from_env({}) == Settings()
 
 

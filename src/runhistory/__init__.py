@@ -16,17 +16,20 @@ from runhistory.sdk.experiment import Experiment
 from runhistory.sdk.logger import get_logger, logging_handler
 from runhistory.sdk.model_registry import Model
 from runhistory.sdk.run import Run
+from runhistory.sdk.script_run import Environment, ScriptRunConfig
 from runhistory.sdk.workspace import Workspace
 from runhistory.settings import Settings
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Environment",
     "Experiment",
     "Model",
     "Run",
     "RunHistoryError",
     "RunStatus",
+    "ScriptRunConfig",
     "Settings",
     "Workspace",
     "__version__",

@@ -124,6 +124,7 @@ class RunRecord:
     heartbeat: float | None = None
     error: dict[str, Any] | None = None
     snapshot_id: str | None = None
+    config: dict[str, Any] | None = None
     tags: dict[str, str | None] = dataclasses.field(default_factory=dict)
     properties: dict[str, str] = dataclasses.field(default_factory=dict)
     metrics: dict[str, MetricSummary] = dataclasses.field(default_factory=dict)

@@ -70,6 +70,26 @@ class Settings:
     snapshot_max_files: int = _setting(
         2000, "RUNHISTORY_SNAPSHOT_MAX_FILES", "Most files in a source snapshot."
     )
+    cancel_grace_seconds: float = _setting(
+        10.0,
+        "RUNHISTORY_CANCEL_GRACE_SECONDS",
+        "Seconds a canceled or timed-out submitted run gets after SIGTERM before SIGKILL.",
+    )
+    agent_idle_seconds: float = _setting(
+        60.0,
+        "RUNHISTORY_AGENT_IDLE_SECONDS",
+        "Seconds a compute agent with no queued or active runs waits before it exits.",
+    )
+    agent_poll_seconds: float = _setting(
+        0.1,
+        "RUNHISTORY_AGENT_POLL_SECONDS",
+        "Seconds between a compute agent's looks at its queue.",
+    )
+    error_file: str | None = _setting(
+        None,
+        "RUNHISTORY_ERROR_FILE",
+        "Set by the launcher: where a submitted script's uncaught exception is written.",
+    )
     studio_url: str | None = _setting(
         None,
         "RUNHISTORY_STUDIO_URL",

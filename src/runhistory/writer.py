@@ -61,7 +61,13 @@ class RunBuffers:
         count = len(self.logs)
         entries = self.logs[:count]
         del self.logs[:count]
-        logs = [LogAppend(self.run_id, stream, created, text) for stream, created, text in entries]
+        logs: list[LogAppend] = []
+        for stream, created, text in entries:
+            # Consecutive lines of one stream become one entry: one row per flush, not per line.
+            if logs and logs[-1].stream == stream:
+                logs[-1].text += text
+            else:
+                logs.append(LogAppend(self.run_id, stream, created, text))
         return metrics, logs
 
 

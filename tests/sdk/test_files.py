@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -85,7 +86,7 @@ def test_uploading_other_content_under_a_taken_name_raises_and_keeps_the_origina
 ) -> None:
     run.upload_file("outputs/model.pkl", io.BytesIO(b"original"))
 
-    with pytest.raises(ArtifactExistsError, match="outputs/model.pkl"):
+    with pytest.raises(ArtifactExistsError, match=re.escape("outputs/model.pkl")):
         run.upload_file("outputs/model.pkl", io.BytesIO(b"replacement"))
 
     assert run.get_file_names() == ["outputs/model.pkl"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -148,7 +149,7 @@ def test_download_does_not_overwrite_unless_asked(trained: Run, tmp_path: Path) 
 
 
 def test_register_an_unknown_path_names_it(trained: Run) -> None:
-    with pytest.raises(ArtifactNotFoundError, match="outputs/missing.pkl"):
+    with pytest.raises(ArtifactNotFoundError, match=re.escape("outputs/missing.pkl")):
         trained.register_model("ridge", "outputs/missing.pkl")
 
     assert Model.list(trained.experiment.workspace) == []

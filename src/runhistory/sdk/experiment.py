@@ -95,6 +95,12 @@ class Experiment:
             description=description,
         )
 
+    def submit(self, config: Any, tags: Mapping[str, Any] | None = None, **_: Any) -> Run:
+        """Queue a ``ScriptRunConfig`` as a run on its compute target; returns at once (Queued)."""
+        from runhistory.sdk.script_run import submit
+
+        return submit(self, config, tags)
+
     def get_runs(
         self,
         type: str | None = None,

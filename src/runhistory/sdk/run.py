@@ -28,6 +28,7 @@ from runhistory.errors import InvalidStateError, InvalidValueError, RunFailedErr
 from runhistory.model import RunRecord, RunStatus, validate_name, validate_text_value
 from runhistory.sdk.run_files import RunFiles
 from runhistory.sdk.run_metrics import RunMetrics
+from runhistory.sdk.script_run import SCRIPT_RUN
 from runhistory.store.base import RunQuery
 
 if TYPE_CHECKING:
@@ -313,8 +314,26 @@ class Run(RunMetrics, RunFiles):
         self._finish(RunStatus.FAILED, _error(error_details, error_code))
 
     def cancel(self) -> None:
-        """Stop an interactive run as Canceled."""
-        self._finish(RunStatus.CANCELED, None)
+        """Cancel the run: a queued run ends Canceled at once; a running submitted run is asked
+        to stop (CancelRequested: SIGTERM, then SIGKILL after a grace period) and ends Canceled;
+        an interactive run ends Canceled."""
+        if self.type != SCRIPT_RUN:
+            self._finish(RunStatus.CANCELED, None)
+            return
+        canceled = {"type": "Canceled", "message": "canceled by request before it started"}
+        if self._store.set_status(
+            self.id,
+            RunStatus.CANCELED,
+            ended=time.time(),
+            error=canceled,
+            only_from=[RunStatus.QUEUED],
+        ):
+            return
+        self._store.set_status(
+            self.id,
+            RunStatus.CANCEL_REQUESTED,
+            only_from=[s for s in _ACTIVE if s not in (RunStatus.QUEUED, RunStatus.NOT_STARTED)],
+        )
 
     def _finish(self, status: RunStatus, error: dict[str, Any] | None) -> None:
         try:
@@ -450,6 +469,7 @@ class Run(RunMetrics, RunFiles):
 
     def get_details(self) -> dict[str, Any]:
         """The run as a dict (ids, status, times in UTC ISO 8601, script, arguments, tags, ...)."""
+        self._flush_logs()
         record = self._refresh()
         duration = None
         if record.started is not None:

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from runhistory.writer import RunBuffers
 
 LOG_PREFIX = "logs/"
+# File times come from the kernel's coarse clock, which can trail time.time() by a tick (up to
+# 10 ms); a file written as the run starts must still count as written during the run.
+_MTIME_SLACK = 0.05
 
 
 class RunFiles:
@@ -76,8 +79,7 @@ class RunFiles:
 
     def get_file_names(self) -> list[str]:
         """Names of every file of the run, logs included, sorted."""
-        if self._buffers is not None and self._buffers.logs:
-            self._flush_logs()
+        self._flush_logs()
         names = {a.name for a in self._store.list_artifacts(self.id)}
         names.update(self._store.log_streams(self.id))
         return sorted(names)
@@ -121,6 +123,7 @@ class RunFiles:
     def _open_file(self, name: str) -> BinaryIO:
         import io
 
+        self._flush_logs()
         if name.startswith(LOG_PREFIX) and name in self._store.log_streams(self.id):
             text, _ = self._store.read_log(self.id, name)
             return io.BytesIO(text.encode())
@@ -133,11 +136,14 @@ class RunFiles:
         self._active_buffers().logs.append((stream, time.time(), text))
 
     def _flush_logs(self) -> None:
-        self._workspace.writer.flush()
+        """Store log lines this process queued, so that reads include them."""
+        if self._buffers is not None and self._buffers.logs:
+            self._workspace.writer.flush()
 
     def get_all_logs(self, destination: str | os.PathLike[str] | None = None) -> list[str]:
         """Write every log of the run into ``destination`` (default ``./logs_<run id>``)."""
         folder = Path(destination or f"logs_{self.id}")
+        self._flush_logs()
         paths = []
         for stream in self._store.log_streams(self.id):
             text, _ = self._store.read_log(self.id, stream)
@@ -148,6 +154,7 @@ class RunFiles:
         return paths
 
     def _logs(self) -> dict[str, str]:
+        self._flush_logs()
         return {
             stream: self._store.read_log(self.id, stream)[0]
             for stream in self._store.log_streams(self.id)
@@ -161,7 +168,7 @@ class RunFiles:
         if not folder.is_dir():
             return
         for relative, file in _files_under(folder):
-            if since is not None and file.stat().st_mtime < since - 0.001:
+            if since is not None and file.stat().st_mtime < since - _MTIME_SLACK:
                 continue
             self._store.add_artifact(self.id, f"outputs/{relative}", file, fail_if_different=False)
 

@@ -89,8 +89,10 @@ class RunMetrics:
             series.values.append(value)
             series.times.append(_now())
             return
-        series = self._series(name, MetricKind.SCALAR, description)
-        self._append(series, _scalar(name, value, "log"), _now(), step)
+        value = _scalar(name, value, "log")
+        if step is not None:
+            step = _step(step)
+        self._append(self._series(name, MetricKind.SCALAR, description), value, _now(), step)
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         """Log many scalars at one step (one timestamp) in one call."""
@@ -101,12 +103,19 @@ class RunMetrics:
         now = _now()
         if step is not None:
             step = _step(step)
+        scalars = self._scalars
+        if not (
+            metrics.keys() <= scalars.keys() and set(map(type, metrics.values())) <= _FAST_TYPES
+        ):
+            # Check every entry before storing any, so a refused call stores nothing.
+            metrics = {name: _scalar(name, value, "log_metrics") for name, value in metrics.items()}
+            for name in metrics:
+                validate_name("metric", name)
+                self._check_kind(name, MetricKind.SCALAR, record=False)
+            for name in metrics:
+                self._series(name, MetricKind.SCALAR, "")
         for name, value in metrics.items():
-            series = self._scalars.get(name)
-            if series is None:
-                series = self._series(name, MetricKind.SCALAR, "")
-            if type(value) not in _FAST_TYPES:
-                value = _scalar(name, value, "log_metrics")
+            series = scalars[name]
             if step is None and series.steps is None:
                 series.values.append(value)
                 series.times.append(now)
@@ -174,7 +183,7 @@ class RunMetrics:
         if (path is None) == (plot is None):
             raise InvalidValueError(f"log_image({name!r}) takes exactly one of path= or plot=")
         validate_name("metric", name)
-        self._check_kind(name, MetricKind.IMAGE)
+        self._check_kind(name, MetricKind.IMAGE, record=False)
         if path is not None:
             data = _read_image(Path(path))
             extension = _image_extension(data) or Path(path).suffix.lower()
@@ -199,7 +208,7 @@ class RunMetrics:
 
     def _log_json(self, name: str, kind: MetricKind, value: Any, description: str) -> None:
         validate_name("metric", name)
-        self._check_kind(name, kind)
+        self._check_kind(name, kind, record=False)
         document = validate_json_metric(kind, name, value)
         artifact = f"metrics/{_file_safe(name)}_{time.time_ns()}.json"
         self._store.add_artifact(self.id, artifact, io.BytesIO(json.dumps(document).encode()))
@@ -219,11 +228,13 @@ class RunMetrics:
             self._scalars[name] = series
         return series
 
-    def _check_kind(self, name: str, kind: MetricKind) -> None:
+    def _check_kind(self, name: str, kind: MetricKind, record: bool = True) -> None:
+        """Refuse ``kind`` for a metric that has another; with ``record``, fix it as the kind."""
         kinds = self._known_kinds()
         known = kinds.get(name)
         if known is None:
-            kinds[name] = kind
+            if record:
+                kinds[name] = kind
         elif known is not kind:
             raise MetricKindError(
                 f"metric {name!r} of run {self.id!r} is a {known} metric (logged with "
@@ -244,11 +255,12 @@ class RunMetrics:
 
     @staticmethod
     def _append(series: SeriesBuffer, value: Any, now: float, step: int | None) -> None:
+        """Append one validated value (and its validated step)."""
         if step is not None:
             steps = series.use_steps()
             series.values.append(value)
             series.times.append(now)
-            steps.append(_step(step))
+            steps.append(step)
         else:
             series.values.append(value)
             series.times.append(now)

@@ -85,6 +85,9 @@ class Database:
         except Exception as error:
             raise self._wrap(error) from error
 
+    def lock(self, cursor: Cursor, key: str) -> None:
+        """Serialise transactions that take the same ``key`` (SQLite writes already are)."""
+
     def close(self) -> None:
         with self._lock:
             for connection in self._connections:
@@ -205,6 +208,9 @@ class PostgresDatabase(Database):
         import psycopg
 
         return isinstance(error, psycopg.Error)
+
+    def lock(self, cursor: Cursor, key: str) -> None:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (key,))
 
 
 class _PostgresCursor:

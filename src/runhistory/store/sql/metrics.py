@@ -154,7 +154,9 @@ class MetricWriter:
         return _MetricState(kind, stored[2], stored[3], stored[4], columns)
 
 
-def _chunk_rows(run_id: str, name: str, state: _MetricState, points: Points) -> list[tuple[Any, ...]]:
+def _chunk_rows(
+    run_id: str, name: str, state: _MetricState, points: Points
+) -> list[tuple[Any, ...]]:
     """Rows of metric_chunks that store ``points``, merged into the cached tail chunk when there
     is one; updates ``state`` (chunk count, new tail)."""
     first_seq = state.chunk_count

@@ -48,10 +48,13 @@ runs = sa.Table(
     sa.Column("snapshot_id", Id, nullable=True),
     # Denormalised {name: [kind, count, last_step, last, min, max]} so run tables never read metrics.
     sa.Column("metrics_summary", sa.Text, nullable=False, server_default="{}"),
+    # Submitted runs: how to run them (script or command, environment, time limit) as JSON.
+    sa.Column("config", sa.Text, nullable=True),
     sa.UniqueConstraint("experiment_id", "number", name="uq_runs_experiment_number"),
     sa.Index("ix_runs_experiment_created", "experiment_id", "created"),
     sa.Index("ix_runs_parent", "parent_id"),
     sa.Index("ix_runs_status", "status"),
+    sa.Index("ix_runs_target_status", "target", "status"),
 )
 
 run_tags = sa.Table(

@@ -50,7 +50,7 @@ from runhistory.store.sql.migrate import ensure_schema
 _RUN_COLUMNS = (
     "r.id, r.experiment_id, e.name, r.number, r.status, r.run_type, r.created, r.parent_id, "
     "r.display_name, r.description, r.target, r.script_name, r.arguments, r.started, r.ended, "
-    "r.heartbeat, r.error, r.snapshot_id, r.metrics_summary"
+    "r.heartbeat, r.error, r.snapshot_id, r.metrics_summary, r.config"
 )
 _RUN_FROM = "runs r JOIN experiments e ON e.id = r.experiment_id"
 _UPDATABLE_RUN_FIELDS = frozenset(
@@ -178,6 +178,7 @@ class SqlStore:
         properties: Mapping[str, str] | None = None,
         started: float | None = None,
         run_id: str | None = None,
+        config: Mapping[str, Any] | None = None,
     ) -> RunRecord:
         now = time.time()
         given_id = run_id
@@ -201,8 +202,8 @@ class SqlStore:
                 run_id = f"{parent_id}_{siblings}"
             cursor.execute(
                 "INSERT INTO runs (id, experiment_id, number, parent_id, display_name, description, "
-                "status, run_type, target, script_name, arguments, created, started, metrics_summary) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+                "status, run_type, target, script_name, arguments, created, started, metrics_summary, config) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?)",
                 (
                     run_id,
                     experiment_id,
@@ -217,6 +218,7 @@ class SqlStore:
                     json.dumps(list(arguments)),
                     now,
                     started,
+                    None if config is None else json.dumps(dict(config)),
                 ),
             )
             if tags:
@@ -266,6 +268,9 @@ class SqlStore:
         if query.run_type is not None:
             where.append("r.run_type = ?")
             params.append(query.run_type)
+        if query.target is not None:
+            where.append("r.target = ?")
+            params.append(query.target)
         if query.statuses:
             where.append(f"r.status IN ({', '.join('?' * len(query.statuses))})")
             params.extend(RunStatus(s).value for s in query.statuses)
@@ -369,6 +374,32 @@ class SqlStore:
                 raise RunNotFoundError(f"no run with id {run_id!r} in {self.location}")
 
         self.db.write(update)
+
+    def claim_runs(self, target: str, limit: int) -> list[RunRecord]:
+        """Move the oldest Queued runs of ``target`` to Preparing, as many as keep at most
+        ``limit`` runs of the target active; atomic across processes."""
+
+        def claim(cursor: Cursor) -> list[str]:
+            self.db.lock(cursor, f"queue:{target}")
+            placeholders = ", ".join("?" * len(ACTIVE_SUBMITTED))
+            active = cursor.execute(
+                f"SELECT COUNT(*) FROM runs WHERE target = ? AND status IN ({placeholders})",
+                (target, *(s.value for s in ACTIVE_SUBMITTED)),
+            ).fetchone()[0]
+            if active >= limit:
+                return []
+            rows = cursor.execute(
+                "SELECT id FROM runs WHERE target = ? AND status = ? ORDER BY created, number LIMIT ?",
+                (target, RunStatus.QUEUED.value, limit - active),
+            ).fetchall()
+            now = time.time()
+            cursor.executemany(
+                "UPDATE runs SET status = ?, heartbeat = ? WHERE id = ? AND status = ?",
+                [(RunStatus.PREPARING.value, now, r[0], RunStatus.QUEUED.value) for r in rows],
+            )
+            return [r[0] for r in rows]
+
+        return [self.get_run(run_id) for run_id in self.db.write(claim)]
 
     def set_tags(self, run_id: str, tags: Mapping[str, str | None]) -> None:
         self._require_run(run_id)
@@ -616,6 +647,16 @@ class SqlStore:
 
 _ANY = object()
 
+# Submitted runs that hold a place of their compute target.
+ACTIVE_SUBMITTED = (
+    RunStatus.PREPARING,
+    RunStatus.STARTING,
+    RunStatus.RUNNING,
+    RunStatus.FINALIZING,
+    RunStatus.CANCEL_REQUESTED,
+    RunStatus.NOT_RESPONDING,
+)
+
 
 def _key_values(wanted: Mapping[str, Any] | Sequence[str] | str | None) -> list[tuple[str, Any]]:
     if wanted is None:
@@ -657,6 +698,7 @@ def _run_record(row: Sequence[Any]) -> RunRecord:
         heartbeat=row[15],
         error=json.loads(row[16]) if row[16] else None,
         snapshot_id=row[17],
+        config=json.loads(row[19]) if row[19] else None,
         metrics={
             name: MetricSummary(name, MetricKind(s[0]), s[1], s[2], s[3], s[4], s[5])
             for name, s in summary.items()

@@ -1,0 +1,218 @@
+"""The local compute target: an agent process per workspace and target claims queued runs and
+starts a launcher process for each, never more at once than the target's limit.
+
+The agent is started on demand by ``submit`` (detached, so runs go on after the submitting
+process exits), holds a lock file so there is one per workspace and target, and exits after a
+while with nothing to do. Launchers run in their own sessions: an agent that dies leaves its runs
+running, and the next agent (started by the next submit, or by a launcher that ends while runs
+are queued) picks up the queue.
+
+    python -m runhistory.compute.agent --target local     (RUNHISTORY_WORKSPACE names the workspace)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from runhistory.model import RunStatus
+from runhistory.store.base import RunQuery
+from runhistory.store.sql.store import ACTIVE_SUBMITTED
+
+if TYPE_CHECKING:
+    from runhistory.sdk.workspace import Workspace
+
+log = logging.getLogger("runhistory")
+
+# Missed heartbeats before a run is NotResponding, and before it is Failed.
+NOT_RESPONDING_AFTER = 3
+FAILED_AFTER = 6
+
+
+class LocalTarget:
+    def __init__(self, name: str, max_concurrent_runs: int) -> None:
+        self.name = name
+        self.max_concurrent_runs = max_concurrent_runs
+
+    def ensure_agent(self, workspace: Workspace) -> None:
+        """Start this target's agent unless one is running."""
+        lock_path = agent_lock_path(workspace, self.name)
+        with open(lock_path, "a+") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # an agent holds it
+            fcntl.flock(lock, fcntl.LOCK_UN)
+        start_detached(
+            [sys.executable, "-m", "runhistory.compute.agent", "--target", self.name],
+            workspace,
+            lock_path.with_suffix(".log"),
+        )
+
+    def __repr__(self) -> str:
+        return f"LocalTarget(name={self.name!r}, max_concurrent_runs={self.max_concurrent_runs})"
+
+
+def state_dir(workspace: Workspace) -> Path:
+    """Where this machine keeps working folders, environments and agent locks of a workspace."""
+    if workspace.is_embedded:
+        folder = Path(workspace.location)
+    else:
+        digest = hashlib.sha256(workspace.location.encode()).hexdigest()[:16]
+        folder = Path.home() / ".cache" / "runhistory" / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def agent_lock_path(workspace: Workspace, target: str) -> Path:
+    folder = state_dir(workspace) / "agents"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{target}.lock"
+
+
+def process_environment(workspace: Workspace) -> dict[str, str]:
+    """The environment for processes that work on ``workspace`` (its location, its artifacts)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNHISTORY_")}
+    env["RUNHISTORY_WORKSPACE"] = workspace.location
+    artifacts = workspace._artifacts or workspace.settings.artifacts
+    if artifacts:
+        env["RUNHISTORY_ARTIFACTS"] = artifacts
+    for name, value in (
+        ("RUNHISTORY_HEARTBEAT_INTERVAL", workspace.settings.heartbeat_interval),
+        ("RUNHISTORY_CANCEL_GRACE_SECONDS", workspace.settings.cancel_grace_seconds),
+        ("RUNHISTORY_AGENT_IDLE_SECONDS", workspace.settings.agent_idle_seconds),
+        ("RUNHISTORY_AGENT_POLL_SECONDS", workspace.settings.agent_poll_seconds),
+        ("RUNHISTORY_STUDIO_URL", workspace.settings.studio_url),
+    ):
+        if value is not None:
+            env[name] = str(value)
+    return env
+
+
+def start_detached(
+    command: list[str], workspace: Workspace, log_path: Path
+) -> subprocess.Popen[bytes]:
+    with open(log_path, "ab") as out:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+            env=process_environment(workspace),
+        )
+
+
+class LocalAgent:
+    """Claims the queue of one target of one workspace and supervises the launchers it starts."""
+
+    def __init__(self, workspace: Workspace, target: LocalTarget) -> None:
+        self.workspace = workspace
+        self.target = target
+        self.store = workspace.store
+        self.settings = workspace.settings
+        self.launchers: dict[str, subprocess.Popen[bytes]] = {}
+
+    def serve(self) -> None:
+        lock_path = agent_lock_path(self.workspace, self.target.name)
+        with open(lock_path, "a+") as lock:
+            if not _try_lock(lock):
+                return
+            while True:
+                self._serve_until_idle()
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                # A run queued while the lock was held but after the last look would wait for
+                # nobody: look once more now that a submitter can start a new agent.
+                if not self._queued() or not _try_lock(lock):
+                    return
+
+    def _serve_until_idle(self) -> None:
+        idle_since = time.monotonic()
+        while True:
+            self._reap()
+            self._check_heartbeats()
+            for record in self.store.claim_runs(self.target.name, self.target.max_concurrent_runs):
+                self._launch(record.id)
+            if self.launchers or self._queued():
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since >= self.settings.agent_idle_seconds:
+                return
+            time.sleep(self.settings.agent_poll_seconds)
+
+    def _queued(self) -> bool:
+        query = RunQuery(target=self.target.name, statuses=[RunStatus.QUEUED], limit=1)
+        return bool(self.store.list_runs(query))
+
+    def _launch(self, run_id: str) -> None:
+        folder = state_dir(self.workspace) / "logs"
+        folder.mkdir(exist_ok=True)
+        self.launchers[run_id] = start_detached(
+            [sys.executable, "-m", "runhistory.compute.launcher", run_id],
+            self.workspace,
+            folder / f"launcher-{run_id}.log",
+        )
+
+    def _reap(self) -> None:
+        for run_id, process in list(self.launchers.items()):
+            code = process.poll()
+            if code is None:
+                continue
+            del self.launchers[run_id]
+            if code != 0:
+                self.store.set_status(
+                    run_id,
+                    RunStatus.FAILED,
+                    ended=time.time(),
+                    error={
+                        "type": "LauncherError",
+                        "message": f"the run's launcher exited unexpectedly (code {code})",
+                    },
+                    only_from=ACTIVE_SUBMITTED,
+                )
+
+    def _check_heartbeats(self) -> None:
+        """Runs of this target whose launcher stopped beating: NotResponding, then Failed."""
+        interval = self.settings.heartbeat_interval
+        now = time.time()
+        for record in self.store.list_runs(
+            RunQuery(target=self.target.name, statuses=ACTIVE_SUBMITTED)
+        ):
+            if record.id in self.launchers:
+                continue
+            silent = now - (record.heartbeat or record.created)
+            if silent > FAILED_AFTER * interval:
+                self.store.set_status(
+                    record.id,
+                    RunStatus.FAILED,
+                    ended=now,
+                    error={
+                        "type": "LostHeartbeat",
+                        "message": f"no heartbeat for {silent:.0f} s; the run's process is gone",
+                    },
+                    only_from=ACTIVE_SUBMITTED,
+                )
+            elif (
+                silent > NOT_RESPONDING_AFTER * interval
+                and record.status is not RunStatus.NOT_RESPONDING
+            ):
+                self.store.set_status(
+                    record.id,
+                    RunStatus.NOT_RESPONDING,
+                    only_from=[s for s in ACTIVE_SUBMITTED if s is not RunStatus.NOT_RESPONDING],
+                )
+
+
+def _try_lock(lock: IO[str]) -> bool:
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True

@@ -1,0 +1,193 @@
+"""Submitted runs: ``ScriptRunConfig``, ``Environment`` and ``Experiment.submit``.
+
+>>> config = ScriptRunConfig(source_directory=".", script="train.py", arguments=["--alpha", 0.5])
+>>> config.arguments
+['--alpha', '0.5']
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runhistory.errors import InvalidValueError
+from runhistory.model import RunStatus
+
+if TYPE_CHECKING:
+    from runhistory.sdk.experiment import Experiment
+    from runhistory.sdk.run import Run
+
+SCRIPT_RUN = "scriptrun"
+DEFAULT_MAX_RUN_DURATION = 2_592_000
+
+
+class PythonSection:
+    """How the Python of an environment is found: an interpreter you manage, or pip requirements."""
+
+    def __init__(self) -> None:
+        self.user_managed_dependencies = False
+        self.interpreter_path: str | None = None
+        self.pip_requirements: list[str] | None = None
+
+
+class Environment:
+    """``Environment(name)``: the interpreter a submitted script runs with.
+
+    With ``environment.python.user_managed_dependencies = True`` and ``interpreter_path`` set, that
+    interpreter runs the script. ``Environment.from_pip_requirements(name, file)`` gets a virtual
+    environment built once per content of the requirements and reused. Without either, the script
+    runs with the interpreter that submitted it.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.python = PythonSection()
+
+    @staticmethod
+    def from_pip_requirements(name: str, file_path: str | os.PathLike[str]) -> Environment:
+        path = Path(file_path)
+        try:
+            lines = path.read_text().splitlines()
+        except OSError as error:
+            raise InvalidValueError(
+                f"cannot read pip requirements {str(path)!r}: {error.strerror}"
+            ) from None
+        environment = Environment(name)
+        environment.python.pip_requirements = [
+            line.strip() for line in lines if line.strip() and not line.strip().startswith("#")
+        ]
+        return environment
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "user_managed_dependencies": self.python.user_managed_dependencies,
+            "interpreter_path": self.python.interpreter_path,
+            "pip_requirements": self.python.pip_requirements,
+        }
+
+    def __repr__(self) -> str:
+        return f"Environment(name={self.name!r})"
+
+
+class ScriptRunConfig:
+    """What to run: a script (or a shell ``command``) in ``source_directory``, with arguments,
+    on a compute target, in an environment, within a time limit."""
+
+    def __init__(
+        self,
+        source_directory: str | os.PathLike[str],
+        script: str | None = None,
+        arguments: Sequence[Any] | None = None,
+        compute_target: str | None = None,
+        environment: Environment | None = None,
+        max_run_duration_seconds: float = DEFAULT_MAX_RUN_DURATION,
+        command: str | Sequence[str] | None = None,
+        **_: Any,
+    ) -> None:
+        if (script is None) == (command is None):
+            raise InvalidValueError("ScriptRunConfig takes exactly one of script= or command=")
+        self.source_directory = str(source_directory)
+        self.script = script
+        self.command = command if command is None or isinstance(command, str) else list(command)
+        self.arguments = [str(a) for a in (arguments or [])]
+        self.compute_target = (
+            compute_target
+            if isinstance(compute_target, str) or compute_target is None
+            else getattr(compute_target, "name", str(compute_target))
+        )
+        self.environment = environment
+        if not max_run_duration_seconds or max_run_duration_seconds <= 0:
+            raise InvalidValueError(
+                f"max_run_duration_seconds={max_run_duration_seconds!r} must be a positive number"
+            )
+        self.max_run_duration_seconds = float(max_run_duration_seconds)
+
+    def validate(self) -> Path:
+        folder = Path(self.source_directory).resolve()
+        if not folder.is_dir():
+            raise InvalidValueError(f"source_directory {self.source_directory!r} is not a folder")
+        if self.script is not None and not (folder / self.script).is_file():
+            raise InvalidValueError(f"script {self.script!r} is not a file in {str(folder)!r}")
+        return folder
+
+    def to_dict(self) -> dict[str, Any]:
+        environment = self.environment or Environment("default")
+        settings = environment.to_dict()
+        if not settings["user_managed_dependencies"] and not settings["pip_requirements"]:
+            settings["interpreter_path"] = sys.executable
+        return {
+            "script": self.script,
+            "command": self.command,
+            "arguments": self.arguments,
+            "environment": settings,
+            "max_run_duration_seconds": self.max_run_duration_seconds,
+        }
+
+
+def submit(
+    experiment: Experiment, config: ScriptRunConfig, tags: Mapping[str, Any] | None = None
+) -> Run:
+    """Snapshot the source, queue the run on its target and make sure the target's agent runs."""
+    from runhistory.compute import get_compute_target
+    from runhistory.sdk.run import Run, _tags
+    from runhistory.snapshot import take_snapshot
+
+    if not isinstance(config, ScriptRunConfig):
+        raise InvalidValueError(f"submit takes a ScriptRunConfig, not {type(config).__name__}")
+    folder = config.validate()
+    workspace = experiment.workspace
+    target = get_compute_target(workspace, config.compute_target)
+    clean_tags = _tags(tags or {})
+    settings = workspace.settings
+    store = workspace.store
+    snapshot_id = take_snapshot(
+        store, folder, max_bytes=settings.snapshot_max_bytes, max_files=settings.snapshot_max_files
+    )
+    record = store.create_run(
+        experiment.id,
+        status=RunStatus.QUEUED,
+        run_type=SCRIPT_RUN,
+        target=target.name,
+        script_name=config.script
+        or (config.command if isinstance(config.command, str) else " ".join(config.command or [])),
+        arguments=config.arguments,
+        tags=clean_tags,
+        properties=git_properties(folder),
+        config=config.to_dict(),
+    )
+    store.update_run(record.id, snapshot_id=snapshot_id)
+    record.snapshot_id = snapshot_id
+    target.ensure_agent(workspace)
+    return Run._wrap(experiment, record)
+
+
+def git_properties(folder: Path) -> dict[str, str]:
+    """Commit, branch, dirty flag and remote of the git repository holding ``folder``, if any."""
+
+    def git(*args: str) -> str | None:
+        try:
+            result = subprocess.run(
+                ["git", *args], cwd=folder, capture_output=True, text=True, timeout=10, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return result.stdout.strip() if result.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return {}
+    properties = {"git.commit": commit}
+    branch = git("rev-parse", "--abbrev-ref", "HEAD")
+    if branch:
+        properties["git.branch"] = branch
+    status = git("status", "--porcelain", "--untracked-files=no")
+    properties["git.dirty"] = "true" if status else "false"
+    remote = git("config", "--get", "remote.origin.url")
+    if remote:
+        properties["git.repository_uri"] = remote
+    return properties
