@@ -66,8 +66,15 @@ def create_runs_with_store(workspace: Workspace, experiment: Experiment, count: 
             store.set_status(run_id, RunStatus.COMPLETED, ended=time.time())
 
 
+def table_values(workspace: Workspace, experiment_id: str) -> int:
+    """List the runs and read every metric's last value as a run table does (one column view
+    per run, no object per metric)."""
+    runs = workspace.store.list_runs(RunQuery(experiment_id=experiment_id))
+    return sum(len(run.metrics.last_values()) for run in runs)  # type: ignore[attr-defined]
+
+
 def touch_summaries(workspace: Workspace, experiment_id: str) -> int:
-    """List the runs and read every summary's last value, as a run table renders them."""
+    """List the runs and build every summary object (kind, count, last, min, max)."""
     runs = workspace.store.list_runs(RunQuery(experiment_id=experiment_id))
     return sum(1 for run in runs for summary in run.metrics.values() if summary.last is not None)
 
@@ -105,7 +112,12 @@ def main() -> None:
         found = touch_summaries(workspace, experiment.id)
         if found != runs * METRICS:
             raise SystemExit(f"listed {found:,} metric summaries, expected {runs * METRICS:,}")
+        if table_values(workspace, experiment.id) != runs * METRICS:
+            raise SystemExit("the column view lost metric values")
         listing = median_seconds(
+            lambda: elapsed(lambda: table_values(workspace, experiment.id)), args.repeat
+        )
+        objects = median_seconds(
             lambda: elapsed(lambda: touch_summaries(workspace, experiment.id)), args.repeat
         )
         database = Path(workspace.location) / "runhistory.db"
@@ -115,10 +127,18 @@ def main() -> None:
         f"Listing {runs:,} runs with {METRICS} metric summaries each (median of {args.repeat})",
         [
             Row(
-                "list_runs(RunQuery(experiment_id)) + every summary's .last",
+                "list_runs + every run's metrics.last_values()",
                 listing,
                 "s",
                 LIST_TARGET_S,
+                "sqlite3 SELECT * FROM runs",
+                raw,
+            ),
+            Row(
+                "list_runs + a MetricSummary object per metric",
+                objects,
+                "s",
+                None,
                 "sqlite3 SELECT * FROM runs",
                 raw,
             ),

@@ -59,7 +59,7 @@ def test_eight_processes_log_200k_points_each_into_one_new_workspace(tmp_path: P
         for worker in range(8)
     ]
     results = [p.communicate(timeout=300) for p in processes]
-    for process, (out, err) in zip(processes, results, strict=True):
+    for process, (_out, err) in zip(processes, results, strict=True):
         assert process.returncode == 0, err
         assert "locked" not in err.lower() and "error" not in err.lower(), err
 

@@ -12,6 +12,7 @@ import dataclasses
 import enum
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from runhistory.errors import InvalidValueError
@@ -102,7 +103,7 @@ class MetricSummary:
     maximum: float | None
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class RunRecord:
     """One run as the store keeps it."""
 
@@ -127,7 +128,8 @@ class RunRecord:
     config: dict[str, Any] | None = None
     tags: dict[str, str | None] = dataclasses.field(default_factory=dict)
     properties: dict[str, str] = dataclasses.field(default_factory=dict)
-    metrics: dict[str, MetricSummary] = dataclasses.field(default_factory=dict)
+    # Decoded on first use (see store/summaries.py): listing runs need not decode them all.
+    metrics: Mapping[str, MetricSummary] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,6 +20,7 @@ from runhistory.model import MetricKind
 from runhistory.store.base import MetricAppend, MetricData, WriteBatch
 from runhistory.store.chunk_format import CHUNK_POINTS, Points, encode_small_chunk
 from runhistory.store.sql.database import Cursor, Database
+from runhistory.store.summaries import decode_entries, encode_summaries
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -91,7 +92,7 @@ class MetricWriter:
         if row is None:
             problems.append(f"run {run_id!r} no longer exists; {len(appends)} metrics were dropped")
             return
-        summary: dict[str, list[Any]] = json.loads(row[0])
+        summary = decode_entries(row[0])
         stored = {
             r[0]: r
             for r in cursor.execute(
@@ -139,7 +140,7 @@ class MetricWriter:
             new_states[key] = state
         cursor.execute(
             "UPDATE runs SET metrics_summary = ?, heartbeat = ? WHERE id = ?",
-            (json.dumps(summary, allow_nan=True), now, run_id),
+            (encode_summaries(summary), now, run_id),
         )
 
     def _state(self, key: tuple[str, str], kind: MetricKind, stored: Any) -> _MetricState | None:

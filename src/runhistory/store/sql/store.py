@@ -37,7 +37,6 @@ from runhistory.model import (
     ArtifactRecord,
     ExperimentRecord,
     MetricKind,
-    MetricSummary,
     ModelRecord,
     RunRecord,
     RunStatus,
@@ -46,6 +45,7 @@ from runhistory.store.base import MetricData, RunQuery, WriteBatch
 from runhistory.store.sql.database import Cursor, Database
 from runhistory.store.sql.metrics import MetricWriter, read_metric_kinds, read_metrics
 from runhistory.store.sql.migrate import ensure_schema
+from runhistory.store.summaries import MetricSummaries
 
 _RUN_COLUMNS = (
     "r.id, r.experiment_id, e.name, r.number, r.status, r.run_type, r.created, r.parent_id, "
@@ -237,7 +237,7 @@ class SqlStore:
         return self.get_run(run_id)
 
     def get_run(self, run_id: str) -> RunRecord:
-        records = self._runs(f"SELECT {_RUN_COLUMNS} FROM {_RUN_FROM} WHERE r.id = ?", (run_id,))
+        records = self._runs("r.id = ?", (run_id,))
         if not records:
             suggestions = self.find_runs(run_id[:8], limit=3) if len(run_id) >= 8 else []
             hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
@@ -276,38 +276,36 @@ class SqlStore:
             params.extend(RunStatus(s).value for s in query.statuses)
         for table, wanted in (("run_tags", query.tags), ("run_properties", query.properties)):
             for key, value in _key_values(wanted):
-                clause = f"EXISTS (SELECT 1 FROM {table} t WHERE t.run_id = r.id AND t.key = ?"
+                clause = f"EXISTS (SELECT 1 FROM {table} f WHERE f.run_id = r.id AND f.key = ?"
                 params.append(key)
                 if value is not _ANY:
-                    clause += " AND t.value = ?"
+                    clause += " AND f.value = ?"
                     params.append(value)
                 where.append(clause + ")")
-        sql = f"SELECT {_RUN_COLUMNS} FROM {_RUN_FROM}"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY r.created DESC, r.number DESC"
-        if query.limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(query.limit))
-        return self._runs(sql, params)
+        return self._runs(" AND ".join(where) or "1 = 1", params, query.limit)
 
-    def _runs(self, sql: str, params: Sequence[Any]) -> list[RunRecord]:
+    def _runs(self, where: str, params: Sequence[Any], limit: int | None = None) -> list[RunRecord]:
+        """Runs matching ``where`` (over ``runs r``), newest first, with tags and properties."""
+        sql = f"SELECT {_RUN_COLUMNS} FROM {_RUN_FROM} WHERE {where} ORDER BY r.created DESC, r.number DESC"
+        if limit is None:
+            # Without a limit the side tables join on the same condition, which is cheaper
+            # than testing membership in the run query's result.
+            side = f"JOIN runs r ON r.id = t.run_id WHERE {where}"
+            side_params = list(params)
+        else:
+            sql += f" LIMIT {int(limit)}"
+            side = f"WHERE t.run_id IN (SELECT r.id FROM {_RUN_FROM} WHERE {where} ORDER BY r.created DESC, r.number DESC LIMIT {int(limit)})"
+            side_params = list(params)
+
         def fetch(cursor: Cursor) -> tuple[list[Any], list[Any], list[Any]]:
             rows = cursor.execute(sql, params).fetchall()
             if not rows:
                 return rows, [], []
-            if len(rows) == 1:
-                scope, scope_params = "run_id = ?", [rows[0][0]]
-            else:
-                scope, scope_params = (
-                    f"run_id IN (SELECT r.id FROM {sql.split(' FROM ', 1)[1]})",
-                    list(params),
-                )
             tags = cursor.execute(
-                f"SELECT run_id, key, value FROM run_tags WHERE {scope}", scope_params
+                f"SELECT t.run_id, t.key, t.value FROM run_tags t {side}", side_params
             ).fetchall()
             properties = cursor.execute(
-                f"SELECT run_id, key, value FROM run_properties WHERE {scope}", scope_params
+                f"SELECT t.run_id, t.key, t.value FROM run_properties t {side}", side_params
             ).fetchall()
             return rows, tags, properties
 
@@ -678,29 +676,10 @@ def _content_type(name: str) -> str:
 
 
 def _run_record(row: Sequence[Any]) -> RunRecord:
-    summary = json.loads(row[18]) if row[18] else {}
+    # Positional, in RunRecord's field order: this runs once per listed run.
     return RunRecord(
-        id=row[0],
-        experiment_id=row[1],
-        experiment_name=row[2],
-        number=row[3],
-        status=RunStatus(row[4]),
-        run_type=row[5],
-        created=row[6],
-        parent_id=row[7],
-        display_name=row[8],
-        description=row[9],
-        target=row[10],
-        script_name=row[11],
-        arguments=json.loads(row[12]) if row[12] else [],
-        started=row[13],
-        ended=row[14],
-        heartbeat=row[15],
-        error=json.loads(row[16]) if row[16] else None,
-        snapshot_id=row[17],
-        config=json.loads(row[19]) if row[19] else None,
-        metrics={
-            name: MetricSummary(name, MetricKind(s[0]), s[1], s[2], s[3], s[4], s[5])
-            for name, s in summary.items()
-        },
-    )
+        row[0], row[1], row[2], row[3], RunStatus(row[4]), row[5], row[6], row[7], row[8], row[9],
+        row[10], row[11], json.loads(row[12]) if row[12] and row[12] != "[]" else [],
+        row[13], row[14], row[15], json.loads(row[16]) if row[16] else None, row[17],
+        json.loads(row[19]) if row[19] else None, {}, {}, MetricSummaries(row[18]),
+    )  # fmt: skip
