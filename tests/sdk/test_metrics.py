@@ -185,7 +185,7 @@ def test_recursive_covers_the_run_and_all_descendants(run: Run) -> None:
 
 def test_kind_is_fixed_by_first_use(run: Run) -> None:
     run.log("loss", 0.5)
-    with pytest.raises(MetricKindError, match="'loss'.*scalar.*log_list"):
+    with pytest.raises(MetricKindError, match=r"'loss'.*scalar.*log_list"):
         run.log_list("loss", [1, 2])
     run.log_row("row", a=1)
     with pytest.raises(MetricKindError, match="log_table"):
@@ -247,7 +247,7 @@ def test_history_of_a_large_series_round_trips_across_chunks(run: Run) -> None:
 
 def test_history_of_unknown_metric_names_what_exists(run: Run) -> None:
     run.log("loss", 1.0)
-    with pytest.raises(NotFoundError, match="'accuracy'.*loss"):
+    with pytest.raises(NotFoundError, match=r"'accuracy'.*loss"):
         run.get_metric_history("accuracy")
 
 

@@ -142,7 +142,7 @@ def test_tags_are_mutable_and_none_means_no_value(run: Run) -> None:
 def test_properties_are_write_once(run: Run) -> None:
     run.add_properties({"seed": 1, "data": "v1"})
     run.add_properties({"seed": "1"})
-    with pytest.raises(PropertyConflictError, match="'seed'.*'1'.*'2'"):
+    with pytest.raises(PropertyConflictError, match=r"'seed'.*'1'.*'2'"):
         run.add_properties({"seed": 2, "new": "x"})
     assert run.get_properties() == {"seed": "1", "data": "v1"}
 

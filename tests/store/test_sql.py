@@ -59,7 +59,7 @@ def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     db = Database.open(f"sqlite:///{tmp_path}/db.sqlite")
     ensure_schema(db)
     db.write(lambda c: c.execute("UPDATE alembic_version SET version_num = '9999'"))
-    with pytest.raises(StoreError, match="'9999'.*upgrade runhistory"):
+    with pytest.raises(StoreError, match=r"'9999'.*upgrade runhistory"):
         ensure_schema(db)
 
 

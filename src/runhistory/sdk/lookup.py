@@ -23,6 +23,7 @@ import difflib
 import fnmatch
 import json
 import math
+import operator
 import re
 import shlex
 import time
@@ -59,6 +60,12 @@ _PLAIN_FIELDS: dict[str, Callable[[RunRecord], Any]] = {
     "name": lambda r: r.display_name,
     "script": lambda r: r.script_name,
     "target": lambda r: r.target,
+}
+_ORDERINGS: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 _PREFIXES = {"metric:": "metric", "metrics.": "metric", "tag:": "tag", "tags.": "tag"}
 _PREFIXES |= {"property:": "property", "properties.": "property"}
@@ -97,9 +104,10 @@ def resolve_run_record(workspace: Workspace, reference: str) -> RunRecord:
         return store.get_run(candidates[0])
     if candidates:
         shown = ", ".join(candidates[:10]) + (", ..." if len(candidates) > 10 else "")
+        count = f"{len(candidates) - 1}+" if len(candidates) > 10 else str(len(candidates))
         raise InvalidValueError(
-            f"run reference {reference!r} is ambiguous: it starts {len(candidates)}"
-            f"{'+' if len(candidates) > 10 else ''} run ids ({shown}); give more of the id"
+            f"run reference {reference!r} is ambiguous: {count} run ids start with it "
+            f"({shown}); give more of the id"
         )
     close = difflib.get_close_matches(reference, _nearby_run_ids(workspace, reference), n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -216,10 +224,11 @@ def list_runs(
         limit=limit if not (sort or where) else None,
     )
     records = workspace.store.list_runs(query)
-    if where:
-        records = filter_runs(records, where)
+    # Sorting first lets both check their fields against every run, not only the matching ones.
     if sort:
         records = sort_runs(records, sort)
+    if where:
+        records = filter_runs(records, where)
     return records[:limit] if limit is not None else records
 
 
@@ -271,14 +280,7 @@ def _condition(text: str, records: Sequence[RunRecord]) -> Callable[[RunRecord],
             return not _same(value, wanted)
         if isinstance(wanted, float) != _is_number(value):
             return False
-        return bool(
-            {
-                "<": value < wanted,
-                "<=": value <= wanted,
-                ">": value > wanted,
-                ">=": value >= wanted,
-            }[op]
-        )
+        return bool(_ORDERINGS[op](value, wanted))
 
     return test
 
@@ -324,8 +326,7 @@ def _check_known(kind: str, name: str, records: Sequence[RunRecord]) -> None:
 
 
 def _metric_last(record: RunRecord, name: str) -> Any:
-    summary = record.metrics.get(name)
-    return None if summary is None else summary.last
+    return last_values(record).get(name)
 
 
 def _sort_key(value: Any, descending: bool) -> tuple[bool, int, Any]:
@@ -370,15 +371,33 @@ def _status(status: str | RunStatus) -> RunStatus:
     raise InvalidValueError(f"status {status!r} is not one of {choices}")
 
 
+def last_values(record: RunRecord) -> Mapping[str, Any]:
+    """``{metric name: last value}`` of a run, from its summaries (no points are read)."""
+    metrics = record.metrics
+    # The SQL store's lazily decoded summaries answer this without an object per metric.
+    fast = getattr(metrics, "last_values", None)
+    if fast is not None:
+        values: Mapping[str, Any] = fast()
+        return values
+    return {name: summary.last for name, summary in metrics.items()}
+
+
+def metric_kinds(record: RunRecord) -> Mapping[str, str]:
+    """``{metric name: kind}`` of a run (kinds as their string values, e.g. ``"scalar"``)."""
+    metrics = record.metrics
+    fast = getattr(metrics, "kinds", None)
+    if fast is not None:
+        kinds: Mapping[str, str] = fast()
+        return kinds
+    return {name: summary.kind.value for name, summary in metrics.items()}
+
+
 def scalar_metric_names(records: Iterable[RunRecord], patterns: Sequence[str] = ()) -> list[str]:
     """Sorted names of the scalar metrics of ``records``; with ``patterns`` (globs such as
     ``"val_*"``), only the matching ones, in the order of the patterns."""
-    every: set[str] = set().union(*(r.metrics for r in records))
-    names = sorted(
-        n
-        for n in every
-        if any(r.metrics[n].kind is MetricKind.SCALAR for r in records if n in r.metrics)
-    )
+    kinds = [metric_kinds(r) for r in records]
+    every: set[str] = set().union(*kinds)
+    names = sorted(n for n in every if any(k.get(n) == MetricKind.SCALAR for k in kinds))
     if not patterns:
         return names
     chosen: list[str] = []
@@ -409,6 +428,7 @@ def iso_time(timestamp: float | None) -> str | None:
 def run_summary(record: RunRecord) -> dict[str, Any]:
     """A run of a listing as a JSON-ready dict: ids, status, times, script and the last value of
     every scalar metric (``metrics``)."""
+    kinds = metric_kinds(record)
     return {
         "runId": record.id,
         "runNumber": record.number,
@@ -426,9 +446,9 @@ def run_summary(record: RunRecord) -> dict[str, Any]:
         "tags": dict(record.tags),
         "properties": dict(record.properties),
         "metrics": {
-            name: summary.last
-            for name, summary in sorted(record.metrics.items())
-            if summary.kind is MetricKind.SCALAR
+            name: value
+            for name, value in sorted(last_values(record).items())
+            if kinds.get(name) == MetricKind.SCALAR
         },
     }
 
