@@ -60,3 +60,8 @@ def test_last_values_is_the_column_view() -> None:
 def test_empty_summaries() -> None:
     assert dict(MetricSummaries("{}")) == {}
     assert decode_entries("{}") == {}
+
+
+def test_the_plain_json_of_earlier_versions_still_reads() -> None:
+    legacy = '{"loss": ["scalar", 2, 1, 0.5, 0.5, 1.0]}'
+    assert MetricSummaries(legacy)["loss"].last == 0.5

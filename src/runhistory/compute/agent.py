@@ -9,6 +9,9 @@ import argparse
 import contextlib
 import logging
 
+# Launchers are forked from the agent: importing what they use here makes each run start fast.
+import runhistory.compute.launcher
+import runhistory.snapshot  # noqa: F401
 from runhistory.compute.base import get_compute_target
 from runhistory.compute.local import LocalAgent, LocalTarget
 from runhistory.sdk.workspace import Workspace

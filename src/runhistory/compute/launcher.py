@@ -54,6 +54,7 @@ class Launcher:
         self.run._append_log(DRIVER_LOG, f"{stamp} {message}\n")
 
     def launch(self) -> int:
+        self.driver(f"Launcher {os.getpid()} took the run on {os.uname().nodename}")
         try:
             command = self._prepare()
         except Exception as error:
@@ -222,21 +223,31 @@ def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
         os.killpg(process.pid, signum)
 
 
-def main(argv: list[str] | None = None) -> int:
+def launch_run(location: str, run_id: str, artifacts: str | None = None) -> int:
+    """Run ``run_id`` of the workspace at ``location`` to its end; the launcher's exit code."""
     from runhistory.sdk.run import Run
     from runhistory.sdk.workspace import Workspace
     from runhistory.settings import Settings
 
-    run_id = (argv or sys.argv[1:])[0]
     # Log lines must reach the store quickly: a printed line is readable within 0.5 s.
     settings = Settings.from_env()
-    workspace = Workspace(
-        settings=dataclasses.replace(settings, flush_interval=min(settings.flush_interval, 0.2))
-    )
+    settings = dataclasses.replace(settings, flush_interval=min(settings.flush_interval, 0.2))
+    workspace = Workspace(location, artifacts=artifacts, settings=settings)
     try:
         return Launcher(workspace, Run.get(workspace, run_id)).launch()
     finally:
         workspace.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m runhistory.compute.launcher RUN_ID`` with RUNHISTORY_WORKSPACE set."""
+    from runhistory.settings import Settings
+
+    settings = Settings.from_env()
+    run_id = (argv or sys.argv[1:])[0]
+    if not settings.workspace:
+        raise SystemExit("set RUNHISTORY_WORKSPACE to the run's workspace")
+    return launch_run(settings.workspace, run_id, settings.artifacts)
 
 
 if __name__ == "__main__":

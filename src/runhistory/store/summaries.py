@@ -77,6 +77,8 @@ class MetricSummaries(Mapping[str, MetricSummary]):
 
     def _decode(self) -> None:
         text, self._text = self._text, None
+        if text and "\n" not in text and text != "{}":
+            text = encode_summaries(json.loads(text))  # the JSON object of earlier versions
         if not text or text == "{}":
             header, packed, others = _EMPTY_HEADER, "", ""
         else:

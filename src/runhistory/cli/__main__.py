@@ -1,0 +1,5 @@
+"""``python -m runhistory.cli``."""
+
+from runhistory.cli import main
+
+main()
