@@ -16,6 +16,7 @@ from runhistory.cli.history import history
 from runhistory.cli.init import init
 from runhistory.cli.models import models
 from runhistory.cli.runs import cancel, logs
+from runhistory.cli.submit import run
 
 __all__ = ["cli", "main"]
 
@@ -32,7 +33,7 @@ def cli() -> None:
     Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict, 5 store unreachable."""
 
 
-for command in (history, logs, cancel, experiments, models, init):
+for command in (run, history, logs, cancel, experiments, models, init):
     cli.add_command(command)
 
 
