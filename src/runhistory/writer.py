@@ -16,6 +16,7 @@ writer only removes a prefix no longer than every list, and each list operation 
 from __future__ import annotations
 
 import atexit
+import itertools
 import logging
 import threading
 import time
@@ -48,16 +49,46 @@ class SeriesBuffer:
         return self.steps
 
 
+Frame = tuple["int | None", float, dict[str, Any]]
+
+
 class RunBuffers:
-    """Everything one run has logged and not yet stored."""
+    """Everything one run has logged and not yet stored.
+
+    ``frames`` holds whole ``log_metrics`` calls (step, time, values) so that logging many metrics
+    costs one append; they become per-metric columns when taken. A metric logged through frames is
+    only appended to its series after the frames before it are settled (``settle_frames``), which
+    keeps every metric's values in logging order.
+    """
 
     def __init__(self, run_id: str) -> None:
         self.run_id = run_id
         self.series: dict[str, SeriesBuffer] = {}
         self.logs: list[tuple[str, float, str]] = []
+        self.frames: list[Frame] = []
+        self.lock = (
+            threading.Lock()
+        )  # between settling frames and taking them, never on a fast path
+
+    def settle_frames(self) -> None:
+        """Move waiting frames into their series (before a value is appended there directly)."""
+        with self.lock:
+            for append in self._take_frames():
+                series = self.series[append.name]
+                if append.steps is not None or series.steps is not None:
+                    steps = series.use_steps()
+                    series.values.extend(append.values)
+                    series.times.extend(append.timestamps)
+                    steps.extend(append.steps or [None] * len(append.values))
+                else:
+                    series.values.extend(append.values)
+                    series.times.extend(append.timestamps)
 
     def take(self) -> tuple[list[MetricAppend], list[LogAppend]]:
-        metrics = [m for m in (take(b, self.run_id) for b in list(self.series.values())) if m]
+        with self.lock:
+            metrics = [m for m in (take(b, self.run_id) for b in list(self.series.values())) if m]
+            # Frames are newer than anything already in a series (see settle_frames).
+            metrics.extend(self._take_frames())
         count = len(self.logs)
         entries = self.logs[:count]
         del self.logs[:count]
@@ -69,6 +100,36 @@ class RunBuffers:
             else:
                 logs.append(LogAppend(self.run_id, stream, created, text))
         return metrics, logs
+
+    def _take_frames(self) -> list[MetricAppend]:
+        """Remove the waiting frames and pivot them into one append per metric: consecutive
+        frames with the same names become columns with C-level ``zip``, not a loop per value."""
+        count = len(self.frames)
+        if not count:
+            return []
+        frames = self.frames[:count]
+        del self.frames[:count]
+        appends = []
+        for names, group in itertools.groupby(frames, key=lambda frame: tuple(frame[2])):
+            block = list(group)
+            steps = [frame[0] for frame in block]
+            times = [frame[1] for frame in block]
+            explicit = None if all(step is None for step in steps) else steps
+            columns = zip(*(frame[2].values() for frame in block), strict=True)
+            for name, column in zip(names, columns, strict=True):
+                series = self.series[name]
+                appends.append(
+                    MetricAppend(
+                        self.run_id,
+                        name,
+                        series.kind,
+                        series.description,
+                        list(column),
+                        times,
+                        explicit,
+                    )
+                )
+        return appends
 
 
 def take(buffer: SeriesBuffer, run_id: str) -> MetricAppend | None:

@@ -7,8 +7,9 @@ import re
 from pathlib import Path
 
 from runhistory import Experiment, Workspace
-from tests.cli.conftest import Populated, rh
+from tests.cli.conftest import rh
 from tests.conftest import isolated_settings
+from tests.sdk.conftest import Populated
 
 
 def test_without_a_workspace_commands_say_how_to_make_one(tmp_path: Path) -> None:

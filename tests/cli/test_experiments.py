@@ -7,7 +7,8 @@ import io
 import json
 
 from runhistory import Experiment
-from tests.cli.conftest import CliInvoker, Populated, rh
+from tests.cli.conftest import CliInvoker, rh
+from tests.sdk.conftest import Populated
 
 
 def test_experiments_list_piped(populated: Populated) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from runhistory import Model
-from tests.cli.conftest import PNG, SOURCE, CliInvoker, Populated, rh
+from tests.cli.conftest import CliInvoker, rh
+from tests.sdk.conftest import PNG, SOURCE, Populated
 
 # history list -------------------------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ import csv
 import io
 import json
 
-from tests.cli.conftest import CliInvoker, Populated, rh
+from tests.cli.conftest import CliInvoker, rh
+from tests.sdk.conftest import Populated
 
 
 def test_models_list_after_promoting(fresh: Populated, fresh_cli: CliInvoker) -> None:

@@ -19,8 +19,9 @@ from runhistory import Experiment, RunStatus, Workspace
 from runhistory.cli.output import format_duration, format_size, format_value, json_safe
 from runhistory.model import MetricKind
 from runhistory.store.base import MetricAppend, WriteBatch
-from tests.cli.conftest import BIN, Populated, rh
+from tests.cli.conftest import BIN, rh
 from tests.conftest import isolated_settings
+from tests.sdk.conftest import Populated
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 import time
 
-from tests.cli.conftest import BIN, CliInvoker, Populated, add_log
+from tests.cli.conftest import BIN, CliInvoker
+from tests.sdk.conftest import Populated, add_log
 
 
 def test_logs_prints_every_stream_with_a_header(populated: Populated, cli: CliInvoker) -> None:

@@ -298,3 +298,35 @@ def test_descriptions_are_kept(run: Run) -> None:
     run.flush()
     (data,) = run._store.read_metrics(run.id, ["loss"])
     assert data.description == "training loss"
+
+
+def test_log_and_log_metrics_interleaved_keep_logging_order(run: Run) -> None:
+    run.log("loss", 1.0)
+    run.log_metrics({"loss": 2.0, "acc": 0.1})
+    run.log("loss", 3.0)
+    run.log_metrics({"loss": 4.0}, step=10)
+    run.log("loss", 5.0)
+    run.flush()
+    run.log_metrics({"acc": 0.2, "loss": 6.0})
+    loss = run.get_metric_history("loss")
+    assert loss.values.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    assert loss.steps.tolist() == [0, 1, 2, 10, 11, 12]
+    assert run.get_metrics()["acc"] == [0.1, 0.2]
+
+
+def test_log_metrics_with_changing_names_and_types(run: Run) -> None:
+    run.log_metrics({"a": 1, "b": 2.5})
+    run.log_metrics({"a": 3})
+    run.log_metrics({"b": True, "a": 5})
+    run.log_metrics({"c": "text", "a": 6}, step=7)
+    metrics = run.get_metrics()
+    assert metrics == {"a": [1, 3, 5, 6], "b": [2.5, True], "c": "text"}
+    assert run.get_metric_history("a").steps.tolist() == [0, 1, 2, 7]
+
+
+def test_log_metrics_copies_the_dict(run: Run) -> None:
+    values = {"x": 1.0}
+    run.log_metrics(values)
+    values["x"] = 2.0
+    run.log_metrics(values)
+    assert run.get_metrics() == {"x": [1.0, 2.0]}

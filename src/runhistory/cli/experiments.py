@@ -9,7 +9,8 @@ import click
 from runhistory.cli import output as render
 from runhistory.cli.context import CommandGroup, output_option, workspace_command
 from runhistory.cli.output import Column
-from runhistory.sdk import lookup
+from runhistory.sdk import listing
+from runhistory.sdk.run_info import iso_time
 
 if TYPE_CHECKING:
     from runhistory.sdk.workspace import Workspace
@@ -35,13 +36,13 @@ def experiments() -> None:
 @output_option
 def list_experiments(workspace: Workspace, pattern: str | None, view: str, output: str) -> None:
     """Experiments by name, with their run counts."""
-    found = lookup.list_experiments(workspace, pattern, view)
+    found = listing.list_experiments(workspace, pattern, view)
     records = [
         {
             "name": e.name,
             "id": e.id,
             "runCount": e.run_count,
-            "createdTimeUtc": lookup.iso_time(e.created),
+            "createdTimeUtc": iso_time(e.created),
             "archived": e.archived,
             "tags": e.tags,
         }

@@ -19,11 +19,22 @@ from runhistory.cli.context import (
 )
 from runhistory.cli.output import STATUS_STYLES, Column
 from runhistory.model import RunStatus
-from runhistory.sdk import lookup
+from runhistory.sdk import listing
+from runhistory.sdk.comparison import compare_runs
+from runhistory.sdk.downloads import download_run_files, run_files
+from runhistory.sdk.references import latest_run, resolve_run
+from runhistory.sdk.run_info import (
+    last_values,
+    run_duration,
+    run_info,
+    run_summary,
+    scalar_metric_names,
+)
+from runhistory.sdk.snapshot_restore import plan_restore, restore_run_snapshot
 
 if TYPE_CHECKING:
     from runhistory.model import RunRecord
-    from runhistory.sdk.lookup import RunComparison
+    from runhistory.sdk.comparison import RunComparison
     from runhistory.sdk.workspace import Workspace
 
 _ABSENT = object()
@@ -118,7 +129,7 @@ def list_runs(
     """Runs with the last value of each scalar metric, newest first."""
     terminal_default = limit is None and output == "table" and render.is_terminal()
     wanted = TERMINAL_LIMIT + 1 if terminal_default else (limit or None)
-    records = lookup.list_runs(
+    records = listing.list_runs(
         workspace,
         experiment=experiment,
         statuses=statuses,
@@ -130,9 +141,9 @@ def list_runs(
     )
     more = terminal_default and len(records) > TERMINAL_LIMIT
     records = records[:TERMINAL_LIMIT] if more else records
-    names = lookup.scalar_metric_names(records, metrics)
+    names = scalar_metric_names(records, metrics)
     if output == "json":
-        render.print_json([_with_metrics(lookup.run_summary(r), names) for r in records])
+        render.print_json([_with_metrics(run_summary(r), names) for r in records])
     elif output == "csv":
         _print_runs_csv(records, names)
     else:
@@ -184,10 +195,10 @@ def _runs_table_cells(records: list[RunRecord], names: list[str], named: bool) -
         *([[r.display_name or "-" for r in records]] if named else []),
         [r.status.value for r in records],
         [format_time(r.started) for r in records],
-        [format_duration(lookup.run_duration(r, now)) for r in records],
+        [format_duration(run_duration(r, now)) for r in records],
         [r.script_name or "-" for r in records],
     ]
-    lasts = [lookup.last_values(r) for r in records]
+    lasts = [last_values(r) for r in records]
     for name in names:
         column = []
         for values in lasts:
@@ -211,7 +222,7 @@ def _print_runs_csv(records: list[RunRecord], names: list[str]) -> None:
     ]
     rows = []
     for record in records:
-        summary = lookup.run_summary(record)
+        summary = run_summary(record)
         rows.append(
             [
                 *(summary[f] for f in _LIST_FIELDS),
@@ -228,7 +239,7 @@ def _print_runs_csv(records: list[RunRecord], names: list[str]) -> None:
 @click.argument("run")
 def info(workspace: Workspace, run: str) -> None:
     """One run as JSON: metrics, files, times, duration, status, ids, tags and properties."""
-    render.print_json(lookup.run_info(lookup.resolve_run(workspace, run)))
+    render.print_json(run_info(resolve_run(workspace, run)))
 
 
 @history.command("last", short_help="Show the newest run as JSON.")
@@ -236,7 +247,7 @@ def info(workspace: Workspace, run: str) -> None:
 @experiment_option
 def last(workspace: Workspace, experiment: str | None) -> None:
     """The newest top-level run as JSON, like 'history info'."""
-    render.print_json(lookup.run_info(lookup.latest_run(workspace, experiment)))
+    render.print_json(run_info(latest_run(workspace, experiment)))
 
 
 @history.command("compare", short_help="Show runs side by side, differences marked.")
@@ -251,7 +262,7 @@ def compare(
     files; rows that differ are marked."""
     if len(runs) < 2:
         raise click.UsageError("compare needs at least two runs")
-    comparison = lookup.compare_runs(workspace, runs)
+    comparison = compare_runs(workspace, runs)
     if only_differences:
         for section, fields in comparison.sections.items():
             comparison.sections[section] = [f for f in fields if f.differs]
@@ -330,8 +341,8 @@ def _comparison_cell(section: str, value: Any, kind: str | None) -> str:
 )
 def download(workspace: Workspace, run: str, prefix: str | None, dest: Path | None) -> None:
     """Download a run's files (outputs, logs, images, ...), keeping their folders."""
-    found = lookup.resolve_run(workspace, run)
-    files = lookup.run_files(found, prefix)
+    found = resolve_run(workspace, run)
+    files = run_files(found, prefix)
     destination = dest if dest is not None else Path(found.id)
     total = sum(f.size for f in files)
     if render.is_terminal():
@@ -351,14 +362,12 @@ def download(workspace: Workspace, run: str, prefix: str | None, dest: Path | No
         )
         with Progress(*columns, transient=True) as progress:
             task = progress.add_task(f"{found.id}", total=total)
-            for _ in lookup.download_run_files(
+            for _ in download_run_files(
                 found, files, destination, lambda n: progress.advance(task, n)
             ):
                 pass
     else:
-        for path, file in zip(
-            lookup.download_run_files(found, files, destination), files, strict=True
-        ):
+        for path, file in zip(download_run_files(found, files, destination), files, strict=True):
             click.echo(f"{path}  ({render.format_size(file.size)})")
     click.echo(
         f"Downloaded {len(files)} files ({render.format_size(total)}) of run {found.id} "
@@ -388,8 +397,8 @@ def restore(workspace: Workspace, run: str, path: Path, yes: bool, keep_extra: b
     Files that would change, and files the snapshot does not have (removed unless --keep-extra;
     files the ignore rules leave out of snapshots are never touched), are listed first and the
     command asks before going on."""
-    found = lookup.resolve_run(workspace, run)
-    plan = lookup.plan_restore(found, path)
+    found = resolve_run(workspace, run)
+    plan = plan_restore(found, path)
     removing = [] if keep_extra else plan.extra
     if (plan.overwrite or removing) and not yes:
         click.echo(f"Restoring the snapshot of run {found.id} into {plan.folder} would")
@@ -409,7 +418,7 @@ def restore(workspace: Workspace, run: str, path: Path, yes: bool, keep_extra: b
         if not confirmed:
             click.echo("Nothing was changed.", err=True)
             click.get_current_context().exit(EXIT_ERROR)
-    lookup.restore_run_snapshot(workspace, plan, remove_extra=not keep_extra)
+    restore_run_snapshot(workspace, plan, remove_extra=not keep_extra)
     removed = f", removed {len(removing)}" if removing else ""
     click.echo(
         f"Restored {len(plan.files)} files of run {found.id} into {plan.folder} "
@@ -433,7 +442,7 @@ def promote(
     description: str | None,
 ) -> None:
     """Register a file (or folder prefix) of a run as the next version of a model."""
-    model = lookup.resolve_run(workspace, run).register_model(
+    model = resolve_run(workspace, run).register_model(
         model_name, artifact, tags=parse_key_values(tags, "--tag"), description=description
     )
     click.echo(

@@ -14,7 +14,8 @@ from runhistory.cli.context import (
     workspace_command,
 )
 from runhistory.cli.output import Column
-from runhistory.sdk import lookup
+from runhistory.sdk import listing
+from runhistory.sdk.run_info import iso_time
 
 if TYPE_CHECKING:
     from runhistory.sdk.workspace import Workspace
@@ -35,7 +36,7 @@ def list_models(
     workspace: Workspace, experiment: str | None, name: str | None, latest: bool, output: str
 ) -> None:
     """Model versions by name, newest version first."""
-    found = lookup.list_models(workspace, name=name, experiment=experiment, latest=latest)
+    found = listing.list_models(workspace, name=name, experiment=experiment, latest=latest)
     records = [
         {
             "name": m.name,
@@ -44,7 +45,7 @@ def list_models(
             "runId": m.run_id,
             "path": m.path,
             "files": m.files,
-            "createdTimeUtc": lookup.iso_time(m.created_time),
+            "createdTimeUtc": iso_time(m.created_time),
             "description": m.description,
             "tags": m.tags,
             "properties": m.properties,

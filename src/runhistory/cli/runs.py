@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 from runhistory.cli.context import EXIT_INTERRUPTED, workspace_command
-from runhistory.sdk import lookup
+from runhistory.sdk.log_following import follow_logs
+from runhistory.sdk.references import resolve_run
 
 if TYPE_CHECKING:
     from runhistory.sdk.workspace import Workspace
@@ -25,11 +26,11 @@ if TYPE_CHECKING:
 )
 def logs(workspace: Workspace, run: str, follow: bool, stream: str | None) -> None:
     """Print a run's logs; with several, each starts with a '==> NAME <==' line (as tail does)."""
-    found = lookup.resolve_run(workspace, run)
+    found = resolve_run(workspace, run)
     current = None
     printed = False
     try:
-        for name, text in lookup.follow_logs(found, stream, follow):
+        for name, text in follow_logs(found, stream, follow):
             if name != current and (stream is None):
                 header = f"==> {name} <=="
                 sys.stdout.write(f"\n{header}\n" if printed else f"{header}\n")
@@ -48,6 +49,6 @@ def logs(workspace: Workspace, run: str, follow: bool, stream: str | None) -> No
 @click.argument("run")
 def cancel(workspace: Workspace, run: str) -> None:
     """Cancel an active run."""
-    found = lookup.resolve_run(workspace, run)
+    found = resolve_run(workspace, run)
     found.cancel()
     click.echo(f"Run {found.id} is {found.get_status()}")

@@ -81,6 +81,7 @@ class Run(RunMetrics, RunFiles):
         self._record = record
         self._buffers = None
         self._scalars = {}
+        self._framed = {}
         # A run this object created has no metrics yet: no need to ask the store for their kinds.
         self._kinds = {} if fresh else None
         self._outputs = None if outputs is None else Path(outputs).resolve()
@@ -342,6 +343,7 @@ class Run(RunMetrics, RunFiles):
         finally:
             self._buffers = None
             self._scalars = {}
+            self._framed = {}
         if self._outputs is not None:
             self._capture_outputs(self._outputs, self._outputs_since)
         changed = self._store.set_status(

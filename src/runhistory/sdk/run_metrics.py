@@ -68,7 +68,8 @@ class RunMetrics:
     _store: Store
     _workspace: Workspace
     _buffers: RunBuffers | None
-    _scalars: dict[str, SeriesBuffer]
+    _scalars: dict[str, SeriesBuffer]  # scalar series log() may append to directly
+    _framed: dict[str, SeriesBuffer]  # scalar series that log_metrics has logged into
     _kinds: dict[str, MetricKind] | None
 
     @property
@@ -89,6 +90,8 @@ class RunMetrics:
             series.values.append(value)
             series.times.append(_now())
             return
+        if name in self._framed:
+            self._active_buffers().settle_frames()
         value = _scalar(name, value, "log")
         if step is not None:
             step = _step(step)
@@ -100,12 +103,11 @@ class RunMetrics:
             raise InvalidValueError(
                 f"log_metrics takes a dict of name -> value, not {type(metrics).__name__}"
             )
-        now = _now()
         if step is not None:
             step = _step(step)
-        scalars = self._scalars
+        framed = self._framed
         if not (
-            metrics.keys() <= scalars.keys() and set(map(type, metrics.values())) <= _FAST_TYPES
+            metrics.keys() <= framed.keys() and set(map(type, metrics.values())) <= _FAST_TYPES
         ):
             # Check every entry before storing any, so a refused call stores nothing.
             metrics = {name: _scalar(name, value, "log_metrics") for name, value in metrics.items()}
@@ -113,14 +115,11 @@ class RunMetrics:
                 validate_name("metric", name)
                 self._check_kind(name, MetricKind.SCALAR, record=False)
             for name in metrics:
-                self._series(name, MetricKind.SCALAR, "")
-        for name, value in metrics.items():
-            series = scalars[name]
-            if step is None and series.steps is None:
-                series.values.append(value)
-                series.times.append(now)
-            else:
-                self._append(series, value, now, step)
+                if name not in framed:
+                    framed[name] = self._series(name, MetricKind.SCALAR, "")
+                    # log() on this name now settles waiting frames first, to keep the order.
+                    self._scalars.pop(name, None)
+        self._active_buffers().frames.append((step, _now(), dict(metrics)))
 
     def log_list(self, name: str, value: Iterable[Any], description: str = "") -> None:
         """Append every value of an iterable (a list, a generator, an array) to list metric ``name``."""
@@ -224,7 +223,7 @@ class RunMetrics:
         self._check_kind(name, kind)
         series = SeriesBuffer(name, kind, description or "")
         buffers.series[name] = series
-        if kind is MetricKind.SCALAR:
+        if kind is MetricKind.SCALAR and name not in self._framed:
             self._scalars[name] = series
         return series
 

@@ -61,6 +61,8 @@ def concat_values(
     first: npt.NDArray[Any] | list[Any], second: npt.NDArray[Any] | list[Any]
 ) -> npt.NDArray[Any] | list[Any]:
     """Two value columns as one, keeping the narrow type only when both share it."""
+    if isinstance(first, list) and isinstance(second, np.ndarray):
+        first = typed_values(first)  # a small tail: typing it is cheaper than listing the rest
     if (
         isinstance(first, np.ndarray)
         and isinstance(second, np.ndarray)

@@ -100,6 +100,7 @@ class MetricWriter:
                 (run_id,),
             ).fetchall()
         }
+        memo: dict[int, Any] = {}
         for item in _merge_same_metric(appends):
             key = (run_id, item.name)
             state = self._state(key, item.kind, stored.get(item.name))
@@ -109,7 +110,7 @@ class MetricWriter:
                     f"{len(item.values)} {item.kind} values were not stored"
                 )
                 continue
-            points = _points(item, state)
+            points = _points(item, state, memo)
             if item.kind.is_columnar:
                 state.columns = _columns(state.columns or [], item.values)
             chunk_rows = _chunk_rows(run_id, item.name, state, points)
@@ -218,8 +219,11 @@ def _merge_same_metric(appends: list[MetricAppend]) -> list[MetricAppend]:
     return list(merged.values())
 
 
-def _points(item: MetricAppend, state: _MetricState) -> Points:
-    """Resolve steps (a value without one takes the previous step + 1) and type the columns."""
+def _points(item: MetricAppend, state: _MetricState, memo: dict[int, Any]) -> Points:
+    """Resolve steps (a value without one takes the previous step + 1) and type the columns.
+
+    ``memo`` keeps conversions of lists that many metrics of one batch share (the timestamps and
+    steps of a ``log_metrics`` call), keyed by identity for the length of one batch."""
     count = len(item.values)
     next_step = 0 if state.last_step is None else state.last_step + 1
     state.count += count
@@ -233,12 +237,24 @@ def _points(item: MetricAppend, state: _MetricState) -> Points:
 
     if item.steps is None:
         step_array = np.arange(next_step, next_step + count, dtype=np.int64)
+    elif None not in item.steps:
+        step_array = _memo(memo, item.steps, lambda steps: np.array(steps, dtype=np.int64))
     else:
         step_array = np.array(_resolve_steps(item.steps, next_step, count), dtype=np.int64)
-    timestamps = np.rint(np.asarray(item.timestamps, dtype=np.float64) * 1e6).astype(np.int64)
+    timestamps = _memo(
+        memo, item.timestamps, lambda times: np.rint(np.asarray(times, dtype=np.float64) * 1e6).astype(np.int64)
+    )
     values = list(item.values) if item.kind.is_columnar else typed_values(item.values)
     state.last_step = int(step_array[-1])
     return Points(step_array, timestamps, values)
+
+
+def _memo(memo: dict[int, Any], source: list[Any], convert: Any) -> Any:
+    key = id(source)
+    found = memo.get(key)
+    if found is None or found[0] is not source:
+        found = memo[key] = (source, convert(source))
+    return found[1]
 
 
 def _resolve_steps(steps: list[int | None] | None, next_step: int, count: int) -> list[int]:
