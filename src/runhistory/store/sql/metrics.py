@@ -242,7 +242,9 @@ def _points(item: MetricAppend, state: _MetricState, memo: dict[int, Any]) -> Po
     else:
         step_array = np.array(_resolve_steps(item.steps, next_step, count), dtype=np.int64)
     timestamps = _memo(
-        memo, item.timestamps, lambda times: np.rint(np.asarray(times, dtype=np.float64) * 1e6).astype(np.int64)
+        memo,
+        item.timestamps,
+        lambda times: np.rint(np.asarray(times, dtype=np.float64) * 1e6).astype(np.int64),
     )
     values = list(item.values) if item.kind.is_columnar else typed_values(item.values)
     state.last_step = int(step_array[-1])
