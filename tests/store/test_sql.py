@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from runhistory.artifacts import open_artifact_store
 from runhistory.errors import StoreError
 from runhistory.store.sql.database import Database
 from runhistory.store.sql.migrate import (
@@ -18,6 +19,7 @@ from runhistory.store.sql.migrate import (
     ensure_schema,
     sqlalchemy_url,
 )
+from runhistory.store.sql.store import SqlStore
 
 
 def test_schema_revision_is_the_head_of_the_migrations() -> None:
@@ -95,3 +97,31 @@ def test_an_unreachable_database_is_a_store_error() -> None:
 def test_unsupported_urls_are_refused() -> None:
     with pytest.raises(StoreError, match="mysql://x"):
         Database.open("mysql://x")
+
+
+def test_an_older_database_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:
+    from runhistory.store.sql.migrate import upgrade
+
+    db = Database.open(f"sqlite:///{tmp_path}/old.sqlite")
+    upgrade(db, "0001")
+    db.write(
+        lambda c: c.execute(
+            "INSERT INTO experiments (id, name, archived, created, tags, run_count) VALUES ('e', 'old', 0, 1.0, '{}', 1)"
+        )
+    )
+    db.write(
+        lambda c: c.execute(
+            "INSERT INTO runs (id, experiment_id, number, status, run_type, arguments, created, metrics_summary) "
+            "VALUES ('r1', 'e', 1, 'Completed', 'interactive', '[]', 1.0, '{\"loss\": [\"scalar\", 1, 0, 0.5, 0.5, 0.5]}')"
+        )
+    )
+    ensure_schema(db)
+    assert current_revision(db) == SCHEMA_REVISION
+    store = SqlStore(db, open_artifact_store(tmp_path / "a"))
+    record = store.get_run("r1")
+    assert (record.experiment_name, record.status.value, record.metrics["loss"].last) == (
+        "old",
+        "Completed",
+        0.5,
+    )
+    db.close()
