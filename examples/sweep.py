@@ -40,12 +40,17 @@ def train_one(parent: Run, alpha: float, data: tuple[np.ndarray, ...], scratch: 
         # A learning curve: the test error as the model sees more of the training data.
         for size in range(20, len(x_train) + 1, 20):
             model.fit(x_train[:size], y_train[:size])
-            run.log("mse_by_train_size", mean_squared_error(y_test, model.predict(x_test)), step=size)
+            run.log(
+                "mse_by_train_size", mean_squared_error(y_test, model.predict(x_test)), step=size
+            )
         model.fit(x_train, y_train)
         predictions = model.predict(x_test)
         mse = float(mean_squared_error(y_test, predictions))
         run.log("mse", mse)
-        run.log_table("coefficients", {"feature": list(load_diabetes().feature_names), "weight": model.coef_.tolist()})
+        run.log_table(
+            "coefficients",
+            {"feature": list(load_diabetes().feature_names), "weight": model.coef_.tolist()},
+        )
         figure = pyplot.figure(figsize=(4, 4))
         pyplot.scatter(y_test, predictions, s=8)
         pyplot.plot([y_test.min(), y_test.max()], [y_test.min(), y_test.max()], "k--", linewidth=1)
@@ -62,7 +67,9 @@ def train_one(parent: Run, alpha: float, data: tuple[np.ndarray, ...], scratch: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--workspace", default=".runhistory", help="workspace folder (default: ./.runhistory)")
+    parser.add_argument(
+        "--workspace", default=".runhistory", help="workspace folder (default: ./.runhistory)"
+    )
     parser.add_argument("--experiment", default="diabetes-ridge", help="experiment name")
     args = parser.parse_args()
 
@@ -82,14 +89,21 @@ def main() -> None:
         sweep.log("best_alpha", best_alpha)
         sweep.log("best_mse", results[best_alpha])
         best_run = next(r for r in sweep.get_children() if r.get_tags()["alpha"] == str(best_alpha))
-        model = best_run.register_model("diabetes-ridge", f"outputs/model_alpha_{best_alpha}.pkl", tags={"alpha": best_alpha})
+        model = best_run.register_model(
+            "diabetes-ridge", f"outputs/model_alpha_{best_alpha}.pkl", tags={"alpha": best_alpha}
+        )
     elapsed = time.perf_counter() - started
     print_summary(workspace, experiment, sweep, model, elapsed)
 
 
-def print_summary(workspace: Workspace, experiment: Experiment, sweep: Run, model: Model, elapsed: float) -> None:
+def print_summary(
+    workspace: Workspace, experiment: Experiment, sweep: Run, model: Model, elapsed: float
+) -> None:
     print(f"Workspace:  {workspace.location}")
-    print(f"Experiment: {experiment.name}  ({len(list(experiment.get_runs()))} sweeps recorded so far)")
+    sweeps = len(list(experiment.get_runs()))
+    print(
+        f"Experiment: {experiment.name}  ({sweeps} sweep{'s' if sweeps != 1 else ''} recorded so far)"
+    )
     print(f"Sweep run:  {sweep.id}  status={sweep.get_status()}  {elapsed:.1f} s")
     print()
     print(f"  {'#':>3} {'run':<16} {'alpha':>6} {'mse':>9}  files")
@@ -98,12 +112,20 @@ def print_summary(workspace: Workspace, experiment: Experiment, sweep: Run, mode
     for child in children:
         values = metrics[child.id]
         files = len(child.get_file_names())
-        print(f"  {child.number:>3} {child.display_name:<16} {values['alpha']:>6} {values['mse']:>9.1f}  {files}")
+        print(
+            f"  {child.number:>3} {child.display_name:<16} {values['alpha']:>6} {values['mse']:>9.1f}  {files}"
+        )
     best = sweep.get_metrics()
     print()
-    print(f"Best alpha {best['best_alpha']} with mse {best['best_mse']:.1f}; registered as model "
-          f"{model.name!r} version {model.version}")
+    print(
+        f"Best alpha {best['best_alpha']} with mse {best['best_mse']:.1f}; registered as model "
+        f"{model.name!r} version {model.version}"
+    )
     print(f"Source snapshot {sweep.get_snapshot_id()[:12]}... of {Path(__file__).parent.name}/")
+    print()
+    print(
+        f"Compare the runs: rh history list -w {workspace.location} -e {experiment.name} --sort 'metric:mse asc'"
+    )
 
 
 if __name__ == "__main__":
