@@ -14,7 +14,14 @@ from pathlib import Path
 
 from _common import MISS, parse_args
 
-SCRIPTS = ["bench_log.py", "bench_read.py", "bench_process.py", "bench_list.py"]
+SCRIPTS = [
+    "bench_log.py",
+    "bench_read.py",
+    "bench_process.py",
+    "bench_list.py",
+    "bench_submit.py",
+    "bench_cli.py",
+]
 
 
 def run_script(script: Path, options: list[str]) -> tuple[int, str]:

@@ -13,8 +13,6 @@
 from __future__ import annotations
 
 import builtins
-import datetime
-import html
 import os
 import sys
 import time
@@ -24,8 +22,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from runhistory.errors import InvalidStateError, InvalidValueError, RunFailedError, RunNotFoundError
+from runhistory.errors import InvalidStateError, InvalidValueError, RunNotFoundError
 from runhistory.model import RunRecord, RunStatus, validate_name, validate_text_value
+from runhistory.sdk.run_details import RunDetails
 from runhistory.sdk.run_files import RunFiles
 from runhistory.sdk.run_metrics import RunMetrics
 from runhistory.sdk.script_run import SCRIPT_RUN
@@ -48,7 +47,7 @@ _ACTIVE = (
 )
 
 
-class Run(RunMetrics, RunFiles):
+class Run(RunMetrics, RunFiles, RunDetails):
     """``Run(experiment, run_id)`` attaches to an existing run; new runs come from
     ``Experiment.start_logging``, ``Experiment.submit`` or ``Run.child_run``."""
 
@@ -467,83 +466,6 @@ class Run(RunMetrics, RunFiles):
         runs = [self, *self.get_children(recursive=True, type=run_type)]
         return {run.id: run._own_metrics(name, populate) for run in runs}
 
-    # details ----------------------------------------------------------------------------------
-
-    def get_details(self) -> dict[str, Any]:
-        """The run as a dict (ids, status, times in UTC ISO 8601, script, arguments, tags, ...)."""
-        self._flush_logs()
-        record = self._refresh()
-        duration = None
-        if record.started is not None:
-            duration = round((record.ended or time.time()) - record.started, 3)
-        return {
-            "runId": record.id,
-            "runNumber": record.number,
-            "experiment": record.experiment_name,
-            "displayName": record.display_name,
-            "description": record.description,
-            "status": record.status.value,
-            "type": record.run_type,
-            "target": record.target or "local",
-            "scriptName": record.script_name,
-            "arguments": list(record.arguments),
-            "createdTimeUtc": _iso(record.created),
-            "startTimeUtc": _iso(record.started),
-            "endTimeUtc": _iso(record.ended),
-            "duration": duration,
-            "parentRunId": record.parent_id,
-            "snapshotId": record.snapshot_id,
-            "tags": dict(record.tags),
-            "properties": dict(record.properties),
-            "error": record.error,
-            "logFiles": {
-                s: f"runhistory://runs/{record.id}/{s}" for s in self._store.log_streams(record.id)
-            },
-        }
-
-    def get_details_with_logs(self) -> dict[str, Any]:
-        details = self.get_details()
-        details["logFiles"] = self._logs()
-        return details
-
-    def get_portal_url(self) -> str:
-        base = (self._settings.studio_url or "http://127.0.0.1:5000").rstrip("/")
-        return f"{base}/experiments/{self.experiment.name}/runs/{self.id}"
-
-    def wait_for_completion(
-        self,
-        show_output: bool = False,
-        wait_post_processing: bool = False,
-        raise_on_error: bool = True,
-    ) -> dict[str, Any]:
-        """Block until the run ends; with ``show_output``, stream its log while waiting."""
-        from runhistory.sdk.waiting import wait_for_run
-
-        return wait_for_run(self, show_output=show_output, raise_on_error=raise_on_error)
-
-    def _raise_if_failed(self, details: Mapping[str, Any]) -> None:
-        if details["status"] in (RunStatus.FAILED.value, RunStatus.CANCELED.value):
-            error = details.get("error") or {}
-            raise RunFailedError(
-                f"run {self.id!r} ended {details['status']}: {error.get('message', 'no error message')}"
-            )
-
-    def _repr_html_(self) -> str:
-        record = self._refresh()
-        cells = [
-            ("Experiment", record.experiment_name),
-            ("Id", record.id),
-            ("Type", record.run_type),
-            ("Status", record.status.value),
-            (
-                "Details",
-                f'<a href="{html.escape(self.get_portal_url())}" target="_blank">studio</a>',
-            ),
-        ]
-        head = "".join(f"<th>{k}</th>" for k, _ in cells)
-        body = "".join(f"<td>{v if k == 'Details' else html.escape(str(v))}</td>" for k, v in cells)
-        return f"<table><tr>{head}</tr><tr>{body}</tr></table>"
-
     def __repr__(self) -> str:
         return f"Run(experiment={self.experiment.name!r}, id={self.id!r}, number={self.number})"
 
@@ -589,10 +511,3 @@ def _error(details: Any, code: str | None) -> dict[str, Any]:
     if code is not None:
         error["code"] = code
     return error
-
-
-def _iso(timestamp: float | None) -> str | None:
-    if timestamp is None:
-        return None
-    moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
