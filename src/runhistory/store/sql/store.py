@@ -16,37 +16,32 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import mimetypes
 import secrets
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from runhistory.artifacts.base import ArtifactStore, open_artifact_store
 from runhistory.errors import (
-    ArtifactExistsError,
-    ArtifactNotFoundError,
     ExperimentNotFoundError,
     InvalidValueError,
-    ModelNotFoundError,
-    NotFoundError,
     PropertyConflictError,
     RunNotFoundError,
 )
 from runhistory.model import (
-    ArtifactRecord,
     ExperimentRecord,
     MetricKind,
-    ModelRecord,
     RunRecord,
     RunStatus,
 )
 from runhistory.store.base import MetricData, RunQuery, WriteBatch
 from runhistory.store.sql.database import Cursor, Database
+from runhistory.store.sql.files import FileRecords
 from runhistory.store.sql.metrics import MetricWriter, read_metric_kinds, read_metrics
 from runhistory.store.sql.migrate import ensure_schema
+from runhistory.store.sql.models import ModelRegistry
 from runhistory.store.summaries import MetricSummaries
 
 _RUN_COLUMNS = (
@@ -68,7 +63,7 @@ _UPDATABLE_RUN_FIELDS = frozenset(
 )
 
 
-class SqlStore:
+class SqlStore(FileRecords, ModelRegistry):
     """A workspace kept in a SQL database plus an artifact store."""
 
     def __init__(self, db: Database, artifacts: ArtifactStore) -> None:
@@ -483,169 +478,6 @@ class SqlStore:
         )
         return [r[0] for r in rows]
 
-    # files ----------------------------------------------------------------------------------
-
-    def add_artifact(
-        self, run_id: str, name: str, source: Any, *, fail_if_different: bool = True
-    ) -> ArtifactRecord:
-        """Store ``source`` (a path or a binary stream) as file ``name`` of the run.
-
-        The same content again is a no-op; other content raises ``ArtifactExistsError`` (or, with
-        ``fail_if_different=False``, keeps the stored file), and the stored file stays as it was."""
-        self._require_run(run_id)
-        pending = f"pending/{uuid.uuid4().hex}"
-        if isinstance(source, (str, Path)):
-            with open(source, "rb") as stream:
-                size, sha256 = self.artifacts.put(pending, stream)
-        else:
-            size, sha256 = self.artifacts.put(pending, source)
-        record = ArtifactRecord(name, size, sha256, _content_type(name), time.time())
-        try:
-            claimed = self.db.write(
-                lambda c: c.execute(
-                    "INSERT INTO artifacts (run_id, name, size, sha256, content_type, created) "
-                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, name) DO NOTHING RETURNING name",
-                    (run_id, name, size, sha256, record.content_type, record.created),
-                ).fetchall()
-            )
-            if claimed:
-                self.artifacts.move(pending, _artifact_key(run_id, name))
-                return record
-            existing = self.get_artifact(run_id, name)
-            if existing.sha256 != sha256 and not fail_if_different:
-                return existing
-            if existing.sha256 != sha256:
-                raise ArtifactExistsError(
-                    f"run {run_id!r} already has a different file {name!r} "
-                    f"({existing.size} bytes, sha256 {existing.sha256[:12]}...); upload under another name"
-                )
-            return existing
-        finally:
-            self.artifacts.delete(pending)
-
-    def _artifact_row(self, run_id: str, name: str) -> ArtifactRecord | None:
-        row = self.db.read(
-            lambda c: c.execute(
-                "SELECT name, size, sha256, content_type, created FROM artifacts WHERE run_id = ? AND name = ?",
-                (run_id, name),
-            ).fetchone()
-        )
-        return None if row is None else ArtifactRecord(*row)
-
-    def list_artifacts(self, run_id: str, prefix: str | None = None) -> list[ArtifactRecord]:
-        sql = "SELECT name, size, sha256, content_type, created FROM artifacts WHERE run_id = ?"
-        params: list[Any] = [run_id]
-        if prefix:
-            sql += " AND substr(name, 1, ?) = ?"
-            params += [len(prefix), prefix]
-        rows = self.db.read(lambda c: c.execute(sql + " ORDER BY name", params).fetchall())
-        return [ArtifactRecord(*r) for r in rows]
-
-    def get_artifact(self, run_id: str, name: str) -> ArtifactRecord:
-        record = self._artifact_row(run_id, name)
-        if record is None:
-            names = [a.name for a in self.list_artifacts(run_id)]
-            close = [n for n in names if n.rsplit("/", 1)[-1] == name.rsplit("/", 1)[-1]][:3]
-            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-            raise ArtifactNotFoundError(f"run {run_id!r} has no file {name!r}{hint}")
-        return record
-
-    def open_artifact(self, run_id: str, name: str) -> BinaryIO:
-        self.get_artifact(run_id, name)
-        return self.artifacts.open(_artifact_key(run_id, name))
-
-    # snapshots and models -------------------------------------------------------------------
-
-    def save_snapshot(
-        self, snapshot_id: str, manifest: Mapping[str, Any], file_count: int, size: int
-    ) -> None:
-        self.db.write(
-            lambda c: c.execute(
-                "INSERT INTO snapshots (id, manifest, file_count, size, created) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (id) DO NOTHING",
-                (snapshot_id, json.dumps(manifest, sort_keys=True), file_count, size, time.time()),
-            )
-        )
-
-    def get_snapshot(self, snapshot_id: str) -> dict[str, Any]:
-        row = self.db.read(
-            lambda c: c.execute(
-                "SELECT manifest FROM snapshots WHERE id = ?", (snapshot_id,)
-            ).fetchone()
-        )
-        if row is None:
-            raise NotFoundError(f"no snapshot with id {snapshot_id!r} in {self.location}")
-        manifest: dict[str, Any] = json.loads(row[0])
-        return manifest
-
-    def register_model(
-        self,
-        name: str,
-        run_id: str,
-        path: str,
-        files: Sequence[str],
-        tags: Mapping[str, str | None],
-        properties: Mapping[str, str],
-        description: str | None,
-    ) -> ModelRecord:
-        def register(cursor: Cursor) -> int:
-            row = cursor.execute(
-                "SELECT MAX(version) FROM models WHERE name = ?", (name,)
-            ).fetchone()
-            version = (row[0] or 0) + 1
-            cursor.execute(
-                "INSERT INTO models (name, version, run_id, path, files, tags, properties, description, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    name,
-                    version,
-                    run_id,
-                    path,
-                    json.dumps(list(files)),
-                    json.dumps(dict(tags)),
-                    json.dumps(dict(properties)),
-                    description,
-                    time.time(),
-                ),
-            )
-            return version
-
-        version = self.db.write(register)
-        return self.get_model(name, version)
-
-    def get_model(self, name: str, version: int | None = None) -> ModelRecord:
-        models = self.list_models(name)
-        if version is not None:
-            models = [m for m in models if m.version == version]
-        if not models:
-            which = f"{name!r} version {version}" if version is not None else repr(name)
-            raise ModelNotFoundError(f"no model {which} in {self.location}")
-        return models[0]
-
-    def list_models(self, name: str | None = None) -> list[ModelRecord]:
-        sql = "SELECT name, version, run_id, path, files, tags, properties, description, created FROM models"
-        params: list[Any] = []
-        if name is not None:
-            sql += " WHERE name = ?"
-            params.append(name)
-        rows = self.db.read(
-            lambda c: c.execute(sql + " ORDER BY name, version DESC", params).fetchall()
-        )
-        return [
-            ModelRecord(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                json.loads(r[4]),
-                json.loads(r[5]),
-                json.loads(r[6]),
-                r[7],
-                r[8],
-            )
-            for r in rows
-        ]
-
 
 _ANY = object()
 
@@ -668,15 +500,6 @@ def _key_values(wanted: Mapping[str, Any] | Sequence[str] | str | None) -> list[
     if isinstance(wanted, Mapping):
         return [(k, _ANY if v is None else str(v)) for k, v in wanted.items()]
     return [(k, _ANY) for k in wanted]
-
-
-def _artifact_key(run_id: str, name: str) -> str:
-    return f"runs/{run_id}/{name}"
-
-
-def _content_type(name: str) -> str:
-    guessed, _ = mimetypes.guess_type(name)
-    return guessed or "application/octet-stream"
 
 
 @contextlib.contextmanager
