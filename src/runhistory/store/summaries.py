@@ -15,6 +15,7 @@ without an object per metric.
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import json
 import math
@@ -85,7 +86,7 @@ class MetricSummaries(Mapping[str, MetricSummary]):
             header, packed, others = text.split("\n")
         self._names, self._kinds, self._types, self._index = _header(header)
         numbers = array("d")
-        numbers.frombytes(base64.b64decode(packed))
+        numbers.frombytes(binascii.a2b_base64(packed))  # base64.b64decode's checks cost as much
         if _BIG_ENDIAN:
             numbers.byteswap()
         self._numbers = numbers
