@@ -97,6 +97,20 @@ class InvalidStateError(ConflictError):
     error_code = "invalid_state"
 
 
+class AuthenticationError(RunHistoryError):
+    """A request to a server carried no token, or one that is unknown or revoked."""
+
+    error_code = "unauthenticated"
+    http_status = 401
+
+
+class PermissionDeniedError(RunHistoryError):
+    """The token is valid but lacks the scope the request needs (read, write or admin)."""
+
+    error_code = "permission_denied"
+    http_status = 403
+
+
 class RunFailedError(RunHistoryError):
     """A run that was waited for ended Failed (or Canceled); the message carries its error."""
 

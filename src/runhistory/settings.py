@@ -95,6 +95,11 @@ class Settings:
         "RUNHISTORY_STUDIO_URL",
         "Base address of the studio, used for portal links (default: http://127.0.0.1:5000).",
     )
+    token: str | None = _setting(
+        None,
+        "RUNHISTORY_TOKEN",
+        "Bearer token sent to a runhistory server when the workspace is an http(s):// address.",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -16,6 +16,7 @@ from runhistory.cli.history import history
 from runhistory.cli.init import init
 from runhistory.cli.models import models
 from runhistory.cli.runs import cancel, logs
+from runhistory.cli.server import db, server, token, ui
 from runhistory.cli.submit import run
 
 __all__ = ["cli", "main"]
@@ -34,6 +35,8 @@ def cli() -> None:
 
 
 for command in (run, history, logs, cancel, experiments, models, init):
+    cli.add_command(command)
+for command in (server, ui, token, db):
     cli.add_command(command)
 
 

@@ -156,10 +156,9 @@ def _open_store(location: str, artifacts: str | None, settings: Settings) -> Sto
     from runhistory.store.sql.store import SqlStore
 
     if location.startswith(("http://", "https://")):
-        raise InvalidValueError(
-            f"workspace {location!r} is a server address; this version keeps workspaces in a "
-            "folder or a database (postgresql://...); use one of those"
-        )
+        from runhistory.store.rest import RestStore, default_spool_folder
+
+        return RestStore(location, token=settings.token, spool=default_spool_folder(location))
     if "://" in location:
         artifact_location = artifacts or settings.artifacts
         if artifact_location is None:

@@ -144,3 +144,25 @@ models = sa.Table(
     sa.Column("description", sa.Text, nullable=True),
     sa.Column("created", Timestamp, nullable=False),
 )
+
+# Write batches a server has stored, by the sending client and its sequence number, so that a
+# batch retried after a lost response is stored once.
+applied_batches = sa.Table(
+    "applied_batches",
+    metadata,
+    sa.Column("client_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),
+    sa.Column("applied", Timestamp, nullable=False),
+)
+
+# Bearer tokens of a server with auth on: only the sha256 of each secret is kept.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("secret_sha256", sa.String(64), nullable=False),
+    sa.Column("scopes", sa.String(64), nullable=False),
+    sa.Column("created", Timestamp, nullable=False),
+    sa.Column("revoked", Timestamp, nullable=True),
+)

@@ -1,0 +1,105 @@
+"""Runs: create, read, find by id prefix, search, update, change status, claim, tags, properties."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from runhistory.errors import ConflictError
+from runhistory.model import validate_name, validate_text_value
+from runhistory.server.dependencies import StoreDependency
+from runhistory.server.encoding import json_response, run_json
+from runhistory.server.schemas import (
+    ClaimRequest,
+    PropertiesUpdate,
+    RunCreate,
+    RunDocument,
+    RunSearch,
+    RunUpdate,
+    StatusChange,
+    StatusChanged,
+    TagsUpdate,
+)
+from runhistory.store.base import RunQuery
+
+router = APIRouter(prefix="/runs", tags=["runs"])
+
+
+@router.post("", response_model=RunDocument, status_code=201)
+def create_run(body: RunCreate, store: StoreDependency) -> Response:
+    if body.run_id is not None and store.find_runs(body.run_id, 1) == [body.run_id]:
+        raise ConflictError(
+            f"a run with id {body.run_id!r} exists; leave run_id out or pick another"
+        )
+    fields = body.model_dump(exclude={"experiment_id", "arguments"})
+    record = store.create_run(body.experiment_id, arguments=body.arguments, **fields)
+    return json_response(run_json(record), 201)
+
+
+@router.get("", response_model=list[str])
+def find_runs(
+    store: StoreDependency,
+    prefix: Annotated[str, Query(min_length=1, description="start of the run ids wanted")],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 10,
+) -> list[str]:
+    return store.find_runs(prefix, limit)
+
+
+@router.post("/search", response_model=list[RunDocument])
+def list_runs(body: RunSearch, store: StoreDependency) -> Response:
+    records = store.list_runs(RunQuery(**body.model_dump()))
+    return json_response([run_json(r) for r in records])
+
+
+@router.post("/claim", response_model=list[RunDocument])
+def claim_runs(body: ClaimRequest, store: StoreDependency) -> Response:
+    return json_response([run_json(r) for r in store.claim_runs(body.target, body.limit)])
+
+
+@router.get("/{run_id}", response_model=RunDocument)
+def get_run(run_id: str, store: StoreDependency) -> Response:
+    return json_response(run_json(store.get_run(run_id)))
+
+
+@router.patch("/{run_id}", status_code=204)
+def update_run(run_id: str, body: RunUpdate, store: StoreDependency) -> None:
+    store.update_run(run_id, **body.model_dump(exclude_unset=True))
+
+
+@router.post("/{run_id}/status", response_model=StatusChanged)
+def set_status(run_id: str, body: StatusChange, store: StoreDependency) -> StatusChanged:
+    changed = store.set_status(
+        run_id,
+        body.status,
+        started=body.started,
+        ended=body.ended,
+        error=body.error,
+        only_from=body.only_from,
+    )
+    return StatusChanged(changed=changed)
+
+
+@router.put("/{run_id}/tags", status_code=204)
+def set_tags(run_id: str, body: TagsUpdate, store: StoreDependency) -> None:
+    tags = {
+        validate_name("tag", k): None if v is None else validate_text_value("tag", v)
+        for k, v in body.tags.items()
+    }
+    store.set_tags(run_id, tags)
+
+
+@router.delete("/{run_id}/tags", status_code=204)
+def remove_tags(run_id: str, store: StoreDependency, key: Annotated[list[str], Query()]) -> None:
+    store.get_run(run_id)
+    store.remove_tags(run_id, key)
+
+
+@router.post("/{run_id}/properties", status_code=204)
+def add_properties(run_id: str, body: PropertiesUpdate, store: StoreDependency) -> None:
+    properties = {
+        validate_name("property", k): validate_text_value("property", v)
+        for k, v in body.properties.items()
+    }
+    store.add_properties(run_id, properties)

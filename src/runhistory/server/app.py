@@ -1,0 +1,130 @@
+"""The FastAPI app: ``create_app(settings)`` serves one store under ``/api/v1``.
+
+Routes are thin (validate, call the store, return); every ``RunHistoryError`` becomes a JSON body
+``{error_code, message}`` with the class's HTTP status, so ``RestStore`` can raise the same class.
+
+>>> import tempfile
+>>> from runhistory.settings import Settings
+>>> app = create_app(Settings(workspace=tempfile.mkdtemp()))
+>>> "/api/v1/health" in app.openapi()["paths"]
+True
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from runhistory import __version__
+from runhistory.errors import (
+    InvalidValueError,
+    NotFoundError,
+    RunHistoryError,
+)
+from runhistory.server.api import (
+    artifacts,
+    events,
+    experiments,
+    health,
+    logs,
+    metrics,
+    models,
+    runs,
+    snapshots,
+)
+from runhistory.server.auth import require_token
+from runhistory.server.encoding import NanJSONResponse, json_response
+from runhistory.server.ingest import BatchIngest
+from runhistory.server.limits import BodyLimit
+from runhistory.server.tokens import TokenStore
+from runhistory.settings import Settings
+from runhistory.store.base import Store
+
+log = logging.getLogger("runhistory.server")
+
+API_PREFIX = "/api/v1"
+ROUTERS = (health, experiments, runs, metrics, logs, artifacts, snapshots, models, events)
+
+
+def create_app(settings: Settings, store: Store | None = None, *, auth: bool = False) -> FastAPI:
+    """The server app over ``store``, or over the workspace ``settings`` names. With ``auth``,
+    every route but health needs a bearer token of the right scope (see ``tokens.py``)."""
+    if store is None:
+        store = open_server_store(settings)
+    app = FastAPI(
+        title="runhistory",
+        version=__version__,
+        description="Run history for machine learning: experiments, runs, metrics, files.",
+        default_response_class=NanJSONResponse,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.ingest = BatchIngest(store)
+    app.state.tokens = token_store(store) if auth else None
+    for module in ROUTERS:
+        guarded = [] if module is health else [Depends(require_token)]
+        app.include_router(module.router, prefix=API_PREFIX, dependencies=guarded)
+    app.add_exception_handler(RunHistoryError, _runhistory_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_middleware(BodyLimit)
+    app.router.on_shutdown.append(store.close)
+    return app
+
+
+def open_server_store(settings: Settings) -> Store:
+    """The store of ``settings.workspace`` (a folder or database URL) and ``settings.artifacts``."""
+    from runhistory.sdk.workspace import Workspace
+
+    if settings.workspace is None:
+        raise InvalidValueError(
+            "the server needs a store: pass --store URL (a database URL or a workspace folder)"
+        )
+    return Workspace(settings.workspace, artifacts=settings.artifacts, settings=settings).store
+
+
+def token_store(store: Store) -> TokenStore:
+    """The tokens kept in the database of ``store`` (a SQL store)."""
+    db = getattr(store, "db", None)
+    if db is None:
+        raise InvalidValueError(f"auth needs a database store; {store.location} is not one")
+    return TokenStore(db)
+
+
+def error_document(error: RunHistoryError) -> dict[str, str]:
+    return {"error_code": error.error_code, "message": error.message}
+
+
+async def _runhistory_error(request: Request, error: RunHistoryError) -> NanJSONResponse:
+    response = json_response(error_document(error), error.http_status)
+    if error.http_status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+async def _validation_error(request: Request, error: RequestValidationError) -> NanJSONResponse:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in error.errors()
+    )
+    message = f"the request was refused: {problems}"
+    return json_response({"error_code": InvalidValueError.error_code, "message": message}, 422)
+
+
+async def _http_error(request: Request, error: HTTPException) -> NanJSONResponse:
+    codes: dict[int, Any] = {404: NotFoundError, 400: InvalidValueError}
+    cls = codes.get(error.status_code)
+    code = cls.error_code if cls is not None else f"http_{error.status_code}"
+    message = f"{request.method} {request.url.path}: {error.detail}"
+    return json_response({"error_code": code, "message": message}, error.status_code)
+
+
+async def _unexpected_error(request: Request, error: Exception) -> NanJSONResponse:
+    log.exception("unexpected error serving %s %s", request.method, request.url.path)
+    code = RunHistoryError.error_code
+    message = f"the server failed on {request.method} {request.url.path}: {error!r}"
+    return json_response({"error_code": code, "message": message}, 500)

@@ -1,0 +1,87 @@
+"""Records of the store as JSON documents, the inverse of what ``store/rest.py`` decodes.
+
+Responses allow NaN and infinities (metric values may be NaN); Python's ``json`` reads them back.
+
+>>> from runhistory.model import ExperimentRecord
+>>> experiment_json(ExperimentRecord("e1", "demo", False, 1.0, {}, 0))["name"]
+'demo'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from starlette.responses import JSONResponse
+
+from runhistory.model import ArtifactRecord, ExperimentRecord, ModelRecord, RunRecord
+from runhistory.store.base import MetricData
+
+
+class NanJSONResponse(JSONResponse):
+    """JSON that keeps NaN and infinities as Python's ``json`` writes them."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":"), allow_nan=True).encode()
+
+
+def json_response(content: Any, status_code: int = 200) -> NanJSONResponse:
+    return NanJSONResponse(content, status_code=status_code)
+
+
+def experiment_json(record: ExperimentRecord) -> dict[str, Any]:
+    return dataclasses.asdict(record)
+
+
+def artifact_json(record: ArtifactRecord) -> dict[str, Any]:
+    return dataclasses.asdict(record)
+
+
+def model_json(record: ModelRecord) -> dict[str, Any]:
+    return dataclasses.asdict(record)
+
+
+def run_json(record: RunRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "experiment_id": record.experiment_id,
+        "experiment_name": record.experiment_name,
+        "number": record.number,
+        "status": record.status.value,
+        "run_type": record.run_type,
+        "created": record.created,
+        "parent_id": record.parent_id,
+        "display_name": record.display_name,
+        "description": record.description,
+        "target": record.target,
+        "script_name": record.script_name,
+        "arguments": record.arguments,
+        "started": record.started,
+        "ended": record.ended,
+        "heartbeat": record.heartbeat,
+        "error": record.error,
+        "snapshot_id": record.snapshot_id,
+        "config": record.config,
+        "tags": record.tags,
+        "properties": record.properties,
+        "metrics": {
+            s.name: [s.kind.value, s.count, s.last_step, s.last, s.minimum, s.maximum]
+            for s in record.metrics.values()
+        },
+    }
+
+
+def metric_json(data: MetricData) -> dict[str, Any]:
+    values = data.values
+    dtype = None if isinstance(values, list) else str(values.dtype)
+    return {
+        "name": data.name,
+        "kind": data.kind.value,
+        "description": data.description,
+        "columns": data.columns,
+        "steps": data.steps.tolist(),
+        "timestamps": data.timestamps.tolist(),
+        "values": values if isinstance(values, list) else values.tolist(),
+        "dtype": dtype,
+    }

@@ -1,0 +1,111 @@
+"""Live events as server-sent events: what changes in a run or an experiment, as it changes.
+
+Each stream polls the store (so any worker of the server can serve it: workers share nothing)
+and sends only what changed since its last look: ``status`` and ``metrics`` (summaries of the
+metrics that changed) of runs, and new ``log`` text of a run. A run's stream ends with an ``end``
+event once the run has ended; an experiment's stream ends after ``seconds``. Numbers that JSON
+cannot carry (NaN, infinities) are sent as null, so browsers can parse every event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from runhistory.model import RunRecord
+from runhistory.store.base import RunQuery, Store
+
+POLL_SECONDS = 0.25
+KEEP_ALIVE_SECONDS = 15.0
+
+
+def server_sent_event(kind: str, data: Any) -> str:
+    return f"event: {kind}\ndata: {json.dumps(_json_safe(data), separators=(',', ':'))}\n\n"
+
+
+async def run_events(store: Store, run_id: str) -> AsyncIterator[str]:
+    """Status, metric summaries and log text of one run, until it ends."""
+    seen = _Seen()
+    positions: dict[str, int] = {}
+    while True:
+        record = await run_in_threadpool(store.get_run, run_id)
+        for event in seen.changes(record):
+            yield event
+        for stream in await run_in_threadpool(store.log_streams, run_id):
+            text, positions[stream] = await run_in_threadpool(
+                store.read_log, run_id, stream, positions.get(stream, 0)
+            )
+            if text:
+                yield server_sent_event("log", {"run_id": run_id, "stream": stream, "text": text})
+        if record.status.is_terminal:
+            yield server_sent_event("end", {"run_id": run_id, "status": record.status.value})
+            return
+        async for keep_alive in seen.pause():
+            yield keep_alive
+
+
+async def experiment_events(store: Store, experiment_id: str, seconds: float) -> AsyncIterator[str]:
+    """Status and metric summaries of the runs of an experiment, for ``seconds``."""
+    seen = _Seen()
+    deadline = time.monotonic() + seconds
+    query = RunQuery(experiment_id=experiment_id)
+    while True:
+        for record in reversed(await run_in_threadpool(store.list_runs, query)):
+            for event in seen.changes(record):
+                yield event
+        if time.monotonic() >= deadline:
+            yield server_sent_event("end", {"experiment_id": experiment_id})
+            return
+        async for keep_alive in seen.pause():
+            yield keep_alive
+
+
+class _Seen:
+    """What a stream has sent of each run, so that it sends only changes."""
+
+    def __init__(self) -> None:
+        self.statuses: dict[str, str] = {}
+        self.metrics: dict[str, dict[str, list[Any]]] = {}
+        self.last_sent = time.monotonic()
+
+    def changes(self, record: RunRecord) -> list[str]:
+        events = []
+        if self.statuses.get(record.id) != record.status.value:
+            self.statuses[record.id] = record.status.value
+            events.append(
+                server_sent_event("status", {"run_id": record.id, "status": record.status.value})
+            )
+        summaries = {
+            s.name: [s.kind.value, s.count, s.last_step, s.last, s.minimum, s.maximum]
+            for s in record.metrics.values()
+        }
+        known = self.metrics.setdefault(record.id, {})
+        changed = {name: value for name, value in summaries.items() if known.get(name) != value}
+        if changed:
+            known.update(changed)
+            events.append(server_sent_event("metrics", {"run_id": record.id, "metrics": changed}))
+        if events:
+            self.last_sent = time.monotonic()
+        return events
+
+    async def pause(self) -> AsyncIterator[str]:
+        await asyncio.sleep(POLL_SECONDS)
+        if time.monotonic() - self.last_sent >= KEEP_ALIVE_SECONDS:
+            self.last_sent = time.monotonic()
+            yield ": keep-alive\n\n"
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value

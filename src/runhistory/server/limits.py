@@ -1,0 +1,53 @@
+"""A ceiling on request bodies other than file uploads, checked before the body is read.
+
+JSON requests (write batches included) are parsed whole, so their size is bounded up front;
+file uploads stream to disk and have their own limit (``streaming.MAX_UPLOAD_BYTES``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from runhistory.errors import InvalidValueError
+
+MAX_JSON_BYTES = 64 * 1024 * 1024
+_STREAMED = ("/artifacts/", "/snapshot-blobs")
+
+
+class BodyLimit:
+    """Refuses (413) a request whose declared body exceeds ``limit`` bytes, or a JSON request
+    that declares no length, before the app reads any of it."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_JSON_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        if any(part in scope["path"] for part in _STREAMED):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) <= self.limit:
+            await self.app(scope, receive, send)
+            return
+        problem = (
+            f"the request body is larger than {self.limit} bytes; send smaller batches"
+            if length is not None
+            else "the request does not say its length (Content-Length); send it with one"
+        )
+        body = json.dumps({"error_code": InvalidValueError.error_code, "message": problem})
+        status = 413 if length is not None else 411
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body.encode()})

@@ -1,0 +1,319 @@
+"""Request bodies (validated) and response documents (for the OpenAPI document) of the REST API.
+
+Responses are built by ``encoding.py``; these models describe them. Write batches are columnar:
+one entry per metric carries arrays of values, timestamps and (optionally) steps.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from runhistory.model import MAX_ROW_COLUMNS, MetricKind, RunStatus, validate_name
+
+
+class ErrorDocument(BaseModel):
+    error_code: str
+    message: str
+
+
+# Integers the databases can hold, and finite times.
+Int64 = Annotated[int, Field(ge=-(2**63), lt=2**63)]
+Count = Annotated[int, Field(ge=0, lt=2**63)]
+Time = Annotated[float, Field(allow_inf_nan=False)]
+
+
+# experiments ------------------------------------------------------------------------------------
+
+
+class ExperimentCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=255)
+
+
+class ExperimentUpdate(BaseModel):
+    archived: bool | None = None
+    tags: dict[str, str | None] | None = None
+
+
+class ExperimentDocument(BaseModel):
+    id: str
+    name: str
+    archived: bool
+    created: float
+    tags: dict[str, str | None]
+    run_count: int
+
+
+# runs -------------------------------------------------------------------------------------------
+
+
+class RunCreate(BaseModel):
+    experiment_id: str = Field(min_length=1, max_length=64)
+    status: RunStatus
+    run_type: str = Field(min_length=1, max_length=64)
+    parent_id: str | None = Field(default=None, max_length=512)
+    display_name: str | None = None
+    description: str | None = None
+    target: str | None = Field(default=None, max_length=255)
+    script_name: str | None = None
+    arguments: list[str] = []
+    tags: dict[str, str | None] | None = None
+    properties: dict[str, str] | None = None
+    started: float | None = None
+    run_id: str | None = Field(
+        default=None, min_length=1, max_length=512, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+    )
+    config: dict[str, Any] | None = None
+
+
+class RunUpdate(BaseModel):
+    """Only the fields given change."""
+
+    display_name: str | None = None
+    description: str | None = None
+    target: str | None = None
+    script_name: str | None = None
+    arguments: list[str] | None = None
+    snapshot_id: str | None = None
+    heartbeat: float | None = None
+
+
+class StatusChange(BaseModel):
+    status: RunStatus
+    started: float | None = None
+    ended: float | None = None
+    error: dict[str, Any] | None = None
+    only_from: list[RunStatus] | None = None
+
+
+class StatusChanged(BaseModel):
+    changed: bool
+
+
+class RunSearch(BaseModel):
+    """Which runs to list; every given field must match (see ``store.base.RunQuery``)."""
+
+    experiment_id: str | None = None
+    parent_id: str | None = None
+    include_children: bool = True
+    run_type: str | None = None
+    target: str | None = None
+    statuses: list[RunStatus] | None = None
+    tags: dict[str, str | None] | list[str] | None = None
+    properties: dict[str, str | None] | list[str] | None = None
+    limit: int | None = Field(default=None, ge=0, lt=2**63)
+
+
+class ClaimRequest(BaseModel):
+    target: str = Field(min_length=1, max_length=255)
+    limit: int = Field(ge=0, le=100_000)
+
+
+class TagsUpdate(BaseModel):
+    tags: dict[str, str | None]
+
+
+class PropertiesUpdate(BaseModel):
+    properties: dict[str, str]
+
+
+class RunDocument(BaseModel):
+    id: str
+    experiment_id: str
+    experiment_name: str
+    number: int
+    status: RunStatus
+    run_type: str
+    created: float
+    parent_id: str | None
+    display_name: str | None
+    description: str | None
+    target: str | None
+    script_name: str | None
+    arguments: list[str]
+    started: float | None
+    ended: float | None
+    heartbeat: float | None
+    error: dict[str, Any] | None
+    snapshot_id: str | None
+    config: dict[str, Any] | None
+    tags: dict[str, str | None]
+    properties: dict[str, str]
+    metrics: dict[str, list[Any]] = Field(
+        description="{name: [kind, count, last_step, last, min, max]}"
+    )
+
+
+# metrics and logs -------------------------------------------------------------------------------
+
+
+class PackedColumn(BaseModel):
+    """A numeric column as little-endian 64-bit numbers, base64-encoded: far cheaper to write
+    and read than a JSON array of a million numbers."""
+
+    dtype: Literal["<f8", "<i8"]
+    base64: str
+
+
+class MetricColumns(BaseModel):
+    """Points to append to one metric, as columns of equal length (each a JSON array, or a
+    ``PackedColumn`` for numbers)."""
+
+    run_id: str = Field(min_length=1, max_length=512)
+    name: str
+    kind: MetricKind
+    description: str = ""
+    values: list[Any] | PackedColumn
+    timestamps: list[Time] | PackedColumn
+    steps: list[Int64 | None] | PackedColumn | None = None
+
+    @field_validator("values", "timestamps", "steps", mode="before")
+    @classmethod
+    def _unpacked(cls, column: Any) -> Any:
+        if isinstance(column, dict) and set(column) == {"dtype", "base64"}:
+            return unpack_column(PackedColumn.model_validate(column))
+        return column
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, name: str) -> str:
+        return validate_name("metric", name)
+
+    @model_validator(mode="after")
+    def _same_lengths(self) -> MetricColumns:
+        assert isinstance(self.values, list) and isinstance(self.timestamps, list)
+        assert not isinstance(self.steps, PackedColumn)  # unpacked before validation
+        lengths = {len(self.values), len(self.timestamps)}
+        if self.steps is not None:
+            lengths.add(len(self.steps))
+        if len(lengths) != 1:
+            raise ValueError(
+                f"metric {self.name!r}: values, timestamps and steps must have the same length"
+            )
+        if self.kind.is_columnar:
+            for row in self.values:
+                if not isinstance(row, dict) or len(row) > MAX_ROW_COLUMNS:
+                    raise ValueError(
+                        f"{self.kind} metric {self.name!r}: each value must be an object of "
+                        f"at most {MAX_ROW_COLUMNS} columns, not {str(row)[:60]}"
+                    )
+                for column in row:
+                    validate_name("column", column)
+        return self
+
+
+class LogLines(BaseModel):
+    run_id: str = Field(min_length=1, max_length=512)
+    stream: str
+    created: Time
+    text: str
+
+    @field_validator("stream")
+    @classmethod
+    def _valid_stream(cls, stream: str) -> str:
+        return validate_name("log stream", stream)
+
+
+class WriteBatchDocument(BaseModel):
+    """One flush of a client. ``(client_id, seq)`` names it: a batch sent again is stored once."""
+
+    client_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    seq: int = Field(ge=0, lt=2**63)
+    metrics: list[MetricColumns] = []
+    logs: list[LogLines] = []
+    heartbeats: list[str] = []
+
+
+class WriteBatchResult(BaseModel):
+    problems: list[str] = Field(description="parts of the batch that were refused, and why")
+    duplicate: bool = Field(description="the batch had been stored before; nothing was written")
+
+
+class MetricDocument(BaseModel):
+    name: str
+    kind: MetricKind
+    description: str
+    columns: list[str] | None
+    steps: list[int]
+    timestamps: list[float]
+    values: list[Any]
+    dtype: str | None = Field(description="numpy dtype of values, or null for a plain list")
+
+
+class ChartDocument(BaseModel):
+    """Consecutive points in buckets: each bucket's first and last step, least and greatest
+    value (null where every value of the bucket is NaN)."""
+
+    name: str
+    kind: MetricKind
+    count: int = Field(description="points in the step range")
+    first_steps: list[int]
+    last_steps: list[int]
+    minimum: list[float | None]
+    maximum: list[float | None]
+
+
+class LogText(BaseModel):
+    text: str
+    last: int = Field(description="id of the last entry read; pass it as 'after' to follow")
+
+
+# files, snapshots, models -----------------------------------------------------------------------
+
+
+class ArtifactDocument(BaseModel):
+    name: str
+    size: int
+    sha256: str
+    content_type: str
+    created: float
+
+
+class BlobDocument(BaseModel):
+    size: int
+    sha256: str
+
+
+class SnapshotCreate(BaseModel):
+    manifest: dict[str, Any]
+    file_count: Count
+    size: Count
+
+
+class ModelCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=255)
+    run_id: str = Field(min_length=1, max_length=512)
+    path: str
+    files: list[str]
+    tags: dict[str, str | None] = {}
+    properties: dict[str, str] = {}
+    description: str | None = None
+
+
+class ModelDocument(BaseModel):
+    name: str
+    version: int
+    run_id: str
+    path: str
+    files: list[str]
+    tags: dict[str, str | None]
+    properties: dict[str, str]
+    description: str | None
+    created: float
+
+
+def unpack_column(column: PackedColumn) -> list[Any]:
+    """The numbers of a packed column, as a list."""
+    import numpy as np
+
+    try:
+        raw = base64.b64decode(column.base64, validate=True)
+        numbers: list[Any] = np.frombuffer(raw, dtype=column.dtype).tolist()
+    except (binascii.Error, ValueError):
+        raise ValueError(
+            f"a packed column must hold base64 of whole {column.dtype} numbers"
+        ) from None
+    return numbers

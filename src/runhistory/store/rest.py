@@ -1,0 +1,740 @@
+"""The store over HTTP: a ``Store`` that talks to a runhistory server.
+
+``Workspace("http://host:port")`` opens one, so the SDK never branches on where a workspace
+lives. Error responses ``{error_code, message}`` become the same ``runhistory.errors`` classes the
+embedded store raises. Each flush of the writer is one request carrying columns of points, named
+``(client_id, seq)``: a batch whose response was lost is sent again under the same number and the
+server stores it once.
+
+>>> store = RestStore("http://127.0.0.1:9")
+>>> store.location
+'http://127.0.0.1:9'
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import io
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+from urllib.parse import quote
+
+from runhistory.artifacts.base import ArtifactStore
+from runhistory.errors import (
+    InvalidValueError,
+    RunHistoryError,
+    StoreError,
+    all_error_classes,
+)
+from runhistory.model import (
+    ArtifactRecord,
+    ExperimentRecord,
+    MetricKind,
+    ModelRecord,
+    RunRecord,
+    RunStatus,
+)
+from runhistory.store.base import MetricData, RunQuery, WriteBatch
+from runhistory.store.summaries import MetricSummaries, encode_summaries
+
+if TYPE_CHECKING:
+    import httpx
+
+API_PREFIX = "/api/v1"
+_BLOCK = 1024 * 1024
+# Keys the snapshot code uses (see runhistory.snapshot): uploads land under pending keys and
+# are moved to the blob key named by their sha256, which the server computes itself.
+_BLOB_PREFIX = "snapshots/blobs/"
+_PENDING_PREFIX = "snapshots/pending/"
+# How long one flush keeps resending a batch the server did not answer, before it gives up
+# (the writer then keeps the points and tries again at its next flush).
+_SEND_ATTEMPTS = 4
+# Columns this long or longer go packed (see server.schemas.PackedColumn); shorter ones stay
+# JSON arrays, readable in a request log.
+_PACK_FROM = 64
+_FIRST_RETRY_SECONDS = 0.1
+_LAST_RETRY_SECONDS = 30.0
+
+log = logging.getLogger("runhistory")
+
+
+class RestStore:
+    """A workspace kept by a runhistory server at ``url``."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+        spool: str | os.PathLike[str] | None = None,
+    ) -> None:
+        """``spool`` is a folder for batches the server does not answer (without one, such a
+        batch raises and the writer retries it); ``transport`` replaces the network (tests
+        pass an app's in-process transport)."""
+        self.location = url.rstrip("/")
+        self._token = token
+        self._timeout = timeout
+        self._transport = transport
+        self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()
+        self.artifacts: ArtifactStore = RemoteBlobStore(self)
+        self._client_id = uuid.uuid4().hex
+        self._seq = 0
+        self._unconfirmed: _SentBatch | None = None
+        self._send_lock = threading.Lock()
+        self.spool = None if spool is None else BatchSpool(Path(spool))
+        # Whether batches may wait in the spool (left by an earlier process, or spooled here):
+        # they are sent before any other request, so that a status change or a read that
+        # follows logged points finds them stored.
+        self._spool_waiting = self.spool is not None and bool(self.spool.pending())
+        self._drainer: threading.Thread | None = None
+        self._closed = False
+
+    # transport ------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> httpx.Client:
+        """One connection-reusing client per store, created on first use."""
+        if self._client is None:
+            with self._client_lock:
+                if self._client is None:
+                    import httpx
+
+                    headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+                    self._client = httpx.Client(
+                        base_url=self.location + API_PREFIX,
+                        headers=headers,
+                        timeout=httpx.Timeout(self._timeout, connect=10.0),
+                        transport=self._transport,
+                    )
+        return self._client
+
+    def request(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """Send a request; error responses raise the ``runhistory.errors`` class they name."""
+        if self._spool_waiting:
+            with self._send_lock:
+                for problem in self._drain_spool():
+                    log.error("runhistory could not store logged values: %s", problem)
+        response = self._send(method, path, stream=False, **options)
+        if response.status_code >= 400:
+            raise self._error(response)
+        return response
+
+    def _send(self, method: str, path: str, *, stream: bool, **options: Any) -> httpx.Response:
+        import httpx
+
+        try:
+            request = self.client.build_request(method, path, **options)
+            return self.client.send(request, stream=stream)
+        except httpx.TransportError as error:
+            raise StoreError(
+                f"runhistory server {self.location} did not answer {method} {path}: {error!r}; "
+                "check that it runs and is reachable"
+            ) from None
+
+    def _error(self, response: httpx.Response) -> RunHistoryError:
+        try:
+            document = json.loads(response.read())
+            code, message = document["error_code"], document["message"]
+        except (ValueError, KeyError, TypeError):
+            text = response.text[:200] if not response.is_stream_consumed else ""
+            return StoreError(
+                f"runhistory server {self.location} answered {response.status_code}: {text}"
+            )
+        cls = all_error_classes().get(code, RunHistoryError)
+        return cls(message)
+
+    def _json(self, method: str, path: str, **options: Any) -> Any:
+        return json.loads(self.request(method, path, **options).content)
+
+    def close(self) -> None:
+        self._closed = True
+        if self.spool is not None:
+            with self._send_lock:
+                self._drain_spool()
+            waiting = self.spool.pending()
+            if waiting:
+                log.warning(
+                    "%d batches for %s wait in %s; the next client of this server sends them",
+                    len(waiting),
+                    self.location,
+                    self.spool.folder,
+                )
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # experiments ----------------------------------------------------------------------------
+
+    def get_or_create_experiment(self, name: str) -> ExperimentRecord:
+        return ExperimentRecord(**self._json("POST", "/experiments", json={"name": name}))
+
+    def get_experiment(self, name: str) -> ExperimentRecord:
+        return ExperimentRecord(**self._json("GET", f"/experiments/by-name/{_segment(name)}"))
+
+    def get_experiment_by_id(self, experiment_id: str) -> ExperimentRecord:
+        return ExperimentRecord(**self._json("GET", f"/experiments/{_segment(experiment_id)}"))
+
+    def list_experiments(self, view_type: str = "active") -> list[ExperimentRecord]:
+        found = self._json("GET", "/experiments", params={"view_type": view_type})
+        return [ExperimentRecord(**e) for e in found]
+
+    def update_experiment(
+        self,
+        experiment_id: str,
+        archived: bool | None = None,
+        tags: Mapping[str, str | None] | None = None,
+    ) -> None:
+        body = {"archived": archived, "tags": None if tags is None else dict(tags)}
+        self.request("PATCH", f"/experiments/{_segment(experiment_id)}", json=body)
+
+    # runs -----------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        experiment_id: str,
+        *,
+        status: RunStatus,
+        run_type: str,
+        parent_id: str | None = None,
+        display_name: str | None = None,
+        description: str | None = None,
+        target: str | None = None,
+        script_name: str | None = None,
+        arguments: Sequence[str] = (),
+        tags: Mapping[str, str | None] | None = None,
+        properties: Mapping[str, str] | None = None,
+        started: float | None = None,
+        run_id: str | None = None,
+        config: Mapping[str, Any] | None = None,
+    ) -> RunRecord:
+        body = {
+            "experiment_id": experiment_id,
+            "status": RunStatus(status).value,
+            "run_type": run_type,
+            "parent_id": parent_id,
+            "display_name": display_name,
+            "description": description,
+            "target": target,
+            "script_name": script_name,
+            "arguments": list(arguments),
+            "tags": None if tags is None else dict(tags),
+            "properties": None if properties is None else dict(properties),
+            "started": started,
+            "run_id": run_id,
+            "config": None if config is None else dict(config),
+        }
+        return run_record(self._json("POST", "/runs", json=body))
+
+    def get_run(self, run_id: str) -> RunRecord:
+        return run_record(self._json("GET", f"/runs/{_segment(run_id)}"))
+
+    def find_runs(self, run_id_prefix: str, limit: int = 10) -> list[str]:
+        if not run_id_prefix:
+            raise InvalidValueError("give at least the first character of a run id")
+        found: list[str] = self._json(
+            "GET", "/runs", params={"prefix": run_id_prefix, "limit": limit}
+        )
+        return found
+
+    def list_runs(self, query: RunQuery) -> list[RunRecord]:
+        body = dataclasses.asdict(query)
+        if query.statuses is not None:
+            body["statuses"] = [RunStatus(s).value for s in query.statuses]
+        for field in ("tags", "properties"):
+            wanted = body[field]
+            if isinstance(wanted, str):
+                body[field] = [wanted]
+            elif wanted is not None and not isinstance(wanted, Mapping):
+                body[field] = list(wanted)
+        return [run_record(r) for r in self._json("POST", "/runs/search", json=body)]
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        if "arguments" in fields:
+            fields["arguments"] = list(fields["arguments"])
+        self.request("PATCH", f"/runs/{_segment(run_id)}", json=fields)
+
+    def set_status(
+        self,
+        run_id: str,
+        status: RunStatus,
+        *,
+        started: float | None = None,
+        ended: float | None = None,
+        error: Mapping[str, Any] | None = None,
+        only_from: Sequence[RunStatus] | None = None,
+    ) -> bool:
+        body = {
+            "status": RunStatus(status).value,
+            "started": started,
+            "ended": ended,
+            "error": None if error is None else dict(error),
+            "only_from": None if only_from is None else [RunStatus(s).value for s in only_from],
+        }
+        changed: bool = self._json("POST", f"/runs/{_segment(run_id)}/status", json=body)["changed"]
+        return changed
+
+    def claim_runs(self, target: str, limit: int) -> list[RunRecord]:
+        found = self._json("POST", "/runs/claim", json={"target": target, "limit": limit})
+        return [run_record(r) for r in found]
+
+    def set_tags(self, run_id: str, tags: Mapping[str, str | None]) -> None:
+        self.request("PUT", f"/runs/{_segment(run_id)}/tags", json={"tags": dict(tags)})
+
+    def remove_tags(self, run_id: str, keys: Sequence[str]) -> None:
+        if keys:
+            self.request("DELETE", f"/runs/{_segment(run_id)}/tags", params={"key": list(keys)})
+
+    def add_properties(self, run_id: str, properties: Mapping[str, str]) -> None:
+        body = {"properties": dict(properties)}
+        self.request("POST", f"/runs/{_segment(run_id)}/properties", json=body)
+
+    # metrics and logs -----------------------------------------------------------------------
+
+    def append(self, batch: WriteBatch) -> list[str]:
+        """Send ``batch`` as one request; a batch the server refuses comes back as problems.
+
+        When no answer comes, the batch goes to the spool (sent in the background, in order,
+        before anything logged later) or, without a spool, is kept with its number and raises
+        ``StoreError``: the next call sends it again first (the server stores it once), then
+        what was added to it since."""
+        with self._send_lock:
+            if self.spool is not None:
+                return self._append_spooled(batch, self.spool)
+            problems: list[str] = []
+            sent = self._unconfirmed
+            counts = (0, 0, 0)
+            if sent is not None:
+                problems += self._post_batch(sent.body)
+                self._unconfirmed = None
+                if sent.batch is batch:
+                    counts = sent.counts
+            rest = WriteBatch(
+                batch.metrics[counts[0] :], batch.logs[counts[1] :], batch.heartbeats[counts[2] :]
+            )
+            if rest:
+                self._seq += 1
+                numbered = _SentBatch(batch, self._seq, _batch_body(self, rest))
+                try:
+                    problems += self._post_batch(numbered.body)
+                except StoreError:
+                    self._unconfirmed = numbered
+                    raise
+            return problems
+
+    def _append_spooled(self, batch: WriteBatch, spool: BatchSpool) -> list[str]:
+        problems = self._drain_spool()
+        if not batch:
+            return problems
+        self._seq += 1
+        body = _batch_body(self, batch)
+        if not spool.pending():
+            try:
+                return problems + self._post_batch(body)
+            except StoreError as error:
+                log.warning(
+                    "runhistory keeps a batch in %s until %s answers: %s",
+                    spool.folder,
+                    self.location,
+                    error.message,
+                )
+        spool.add(self._client_id, self._seq, body)
+        self._spool_waiting = True
+        self._start_drainer()
+        return problems
+
+    def _drain_spool(self) -> list[str]:
+        """Send spooled batches in order until one gets no answer; their problems."""
+        problems: list[str] = []
+        if self.spool is None:
+            return problems
+        for path in self.spool.pending():
+            try:
+                body = path.read_bytes()
+            except FileNotFoundError:
+                continue  # another client of the server sent it
+            try:
+                problems += self._post_batch(body, attempts=1)
+            except StoreError:
+                return problems
+            path.unlink(missing_ok=True)
+        self._spool_waiting = False
+        return problems
+
+    def _start_drainer(self) -> None:
+        if self._drainer is None or not self._drainer.is_alive():
+            self._drainer = threading.Thread(
+                target=self._drain_in_background, name="runhistory-spool", daemon=True
+            )
+            self._drainer.start()
+
+    def _drain_in_background(self) -> None:
+        delay = _FIRST_RETRY_SECONDS
+        while not self._closed and self.spool is not None:
+            time.sleep(delay)
+            with self._send_lock:
+                problems = self._drain_spool()
+            for problem in problems:
+                log.error("runhistory could not store logged values: %s", problem)
+            if not self.spool.pending():
+                return
+            delay = min(delay * 2, _LAST_RETRY_SECONDS)
+
+    def _post_batch(self, body: bytes, attempts: int = _SEND_ATTEMPTS) -> list[str]:
+        """Send one numbered batch, retrying with backoff; ``StoreError`` when no answer comes."""
+        delay = _FIRST_RETRY_SECONDS
+        for attempt in range(attempts):
+            try:
+                response = self._send(
+                    "POST",
+                    "/batches",
+                    stream=False,
+                    content=body,
+                    headers={"Content-Type": "application/json"},
+                )
+            except StoreError:
+                if attempt == attempts - 1:
+                    raise
+            else:
+                if response.status_code < 400:
+                    refused: list[str] = json.loads(response.content)["problems"]
+                    return refused
+                if response.status_code < 500:
+                    # The batch can never be stored; report it as the embedded store does.
+                    return [self._error(response).message]
+                if attempt == attempts - 1:
+                    raise self._error(response)
+            time.sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")
+
+    def metric_kinds(self, run_id: str) -> dict[str, MetricKind]:
+        found = self._json("GET", f"/runs/{_segment(run_id)}/metric-kinds")
+        return {name: MetricKind(kind) for name, kind in found.items()}
+
+    def read_metrics(self, run_id: str, names: Sequence[str] | None = None) -> list[MetricData]:
+        if names is not None and not names:
+            return []
+        params = None if names is None else {"name": list(names)}
+        found = self._json("GET", f"/runs/{_segment(run_id)}/metrics", params=params)
+        return [metric_data(m) for m in found]
+
+    def read_log(self, run_id: str, stream: str, after: int = 0) -> tuple[str, int]:
+        found = self._json(
+            "GET", f"/runs/{_segment(run_id)}/logs/{_path(stream)}", params={"after": after}
+        )
+        return found["text"], found["last"]
+
+    def log_streams(self, run_id: str) -> list[str]:
+        found: list[str] = self._json("GET", f"/runs/{_segment(run_id)}/logs")
+        return found
+
+    # files ----------------------------------------------------------------------------------
+
+    def add_artifact(
+        self, run_id: str, name: str, source: Any, *, fail_if_different: bool = True
+    ) -> ArtifactRecord:
+        path = f"/runs/{_segment(run_id)}/artifacts/{_path(name)}"
+        params = {"fail_if_different": "true" if fail_if_different else "false"}
+        if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
+            with open(source, "rb") as stream:
+                found = self._json("PUT", path, params=params, content=_blocks(stream))
+        else:
+            found = self._json("PUT", path, params=params, content=_blocks(source))
+        return ArtifactRecord(**found)
+
+    def list_artifacts(self, run_id: str, prefix: str | None = None) -> list[ArtifactRecord]:
+        params = {} if not prefix else {"prefix": prefix}
+        found = self._json("GET", f"/runs/{_segment(run_id)}/artifacts", params=params)
+        return [ArtifactRecord(**a) for a in found]
+
+    def get_artifact(self, run_id: str, name: str) -> ArtifactRecord:
+        path = f"/runs/{_segment(run_id)}/artifact-records/{_path(name)}"
+        return ArtifactRecord(**self._json("GET", path))
+
+    def open_artifact(self, run_id: str, name: str) -> BinaryIO:
+        return self.open_stream(f"/runs/{_segment(run_id)}/artifacts/{_path(name)}")
+
+    def open_stream(self, path: str) -> BinaryIO:
+        """The body of ``GET path`` as a binary stream read from the network as it is consumed."""
+        response = self._send("GET", path, stream=True)
+        if response.status_code >= 400:
+            try:
+                raise self._error(response)
+            finally:
+                response.close()
+        return io.BufferedReader(_ResponseStream(response), _BLOCK)
+
+    # snapshots and models -------------------------------------------------------------------
+
+    def save_snapshot(
+        self, snapshot_id: str, manifest: Mapping[str, Any], file_count: int, size: int
+    ) -> None:
+        body = {"manifest": dict(manifest), "file_count": file_count, "size": size}
+        self.request("PUT", f"/snapshots/{_segment(snapshot_id)}", json=body)
+
+    def get_snapshot(self, snapshot_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = self._json("GET", f"/snapshots/{_segment(snapshot_id)}")
+        return found
+
+    def register_model(
+        self,
+        name: str,
+        run_id: str,
+        path: str,
+        files: Sequence[str],
+        tags: Mapping[str, str | None],
+        properties: Mapping[str, str],
+        description: str | None,
+    ) -> ModelRecord:
+        body = {
+            "name": name,
+            "run_id": run_id,
+            "path": path,
+            "files": list(files),
+            "tags": dict(tags),
+            "properties": dict(properties),
+            "description": description,
+        }
+        return ModelRecord(**self._json("POST", "/models", json=body))
+
+    def get_model(self, name: str, version: int | None = None) -> ModelRecord:
+        params = {} if version is None else {"version": version}
+        return ModelRecord(**self._json("GET", f"/models/{_segment(name)}", params=params))
+
+    def list_models(self, name: str | None = None) -> list[ModelRecord]:
+        params = {} if name is None else {"name": name}
+        return [ModelRecord(**m) for m in self._json("GET", "/models", params=params)]
+
+
+class RemoteBlobStore:
+    """The ``ArtifactStore`` face of a server, for source snapshots only: blobs are uploaded
+    whole and stored under the sha256 the server computes, so a pending key is only a name."""
+
+    def __init__(self, store: RestStore) -> None:
+        self._store = store
+        self.location = store.location
+        self._pending: dict[str, str] = {}
+
+    def put(self, key: str, source: BinaryIO) -> tuple[int, str]:
+        if not key.startswith(_PENDING_PREFIX):
+            raise InvalidValueError(
+                f"a server workspace takes files through runs, not under key {key!r}"
+            )
+        found = self._store._json("POST", "/snapshot-blobs", content=_blocks(source))
+        self._pending[key] = found["sha256"]
+        return int(found["size"]), str(found["sha256"])
+
+    def move(self, source_key: str, target_key: str) -> None:
+        sha256 = self._pending.get(source_key)
+        if sha256 is None or target_key != _BLOB_PREFIX + sha256:
+            raise InvalidValueError(
+                f"a server workspace stores blobs under their sha256; {source_key!r} cannot "
+                f"become {target_key!r}"
+            )
+
+    def exists(self, key: str) -> bool:
+        if not key.startswith(_BLOB_PREFIX):
+            return key in self._pending
+        response = self._store._send("HEAD", f"/snapshot-blobs/{_blob(key)}", stream=False)
+        if response.status_code == 404:
+            return False
+        if response.status_code >= 400:
+            raise self._store._error(response)
+        return True
+
+    def delete(self, key: str) -> None:
+        self._pending.pop(key, None)
+
+    def open(self, key: str) -> BinaryIO:
+        return self._store.open_stream(f"/snapshot-blobs/{_blob(key)}")
+
+    def local_path(self, key: str) -> Path | None:
+        return None
+
+
+class BatchSpool:
+    """Batches a server did not answer, one file each, to be sent later in order.
+
+    A file is named ``<client id>-<seq>.json`` (seq zero-padded, so names sort in sending order)
+    and holds the request body, which carries the same ``(client_id, seq)``: a file sent twice,
+    even by two processes, is stored once. Files outlive the process that wrote them; the next
+    client of the same server sends them."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def add(self, client_id: str, seq: int, body: bytes) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / f"{client_id}-{seq:020d}.json"
+        partial = self.folder / f".{target.name}.partial"
+        partial.write_bytes(body)
+        os.replace(partial, target)  # a spooled file is whole or absent
+
+    def pending(self) -> list[Path]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(self.folder.glob("*.json"))
+
+
+def default_spool_folder(url: str) -> Path:
+    """The spool of the server at ``url`` in this user's cache folder."""
+    name = hashlib.sha256(url.rstrip("/").encode()).hexdigest()[:16]
+    try:
+        cache = Path.home() / ".cache"
+    except RuntimeError:  # no home folder (some service accounts)
+        import tempfile
+
+        cache = Path(tempfile.gettempdir())
+    return cache / "runhistory" / "spool" / name
+
+
+@dataclasses.dataclass
+class _SentBatch:
+    """A batch sent (or being sent) under ``seq``; ``counts`` are how many metric, log and
+    heartbeat entries of ``batch`` it carried when it was numbered."""
+
+    batch: WriteBatch
+    seq: int
+    body: bytes
+    counts: tuple[int, int, int] = (0, 0, 0)
+
+    def __post_init__(self) -> None:
+        self.counts = (len(self.batch.metrics), len(self.batch.logs), len(self.batch.heartbeats))
+
+
+def _batch_body(store: RestStore, batch: WriteBatch) -> bytes:
+    document = {
+        "client_id": store._client_id,
+        "seq": store._seq,
+        "metrics": [
+            {
+                "run_id": m.run_id,
+                "name": m.name,
+                "kind": MetricKind(m.kind).value,
+                "description": m.description,
+                "values": _packed(m.values),
+                "timestamps": _packed(m.timestamps),
+                "steps": None if m.steps is None else _packed(m.steps),
+            }
+            for m in batch.metrics
+        ],
+        "logs": [dataclasses.asdict(e) for e in batch.logs],
+        "heartbeats": batch.heartbeats,
+    }
+    return json.dumps(document, separators=(",", ":"), default=_plain).encode()
+
+
+def _packed(column: list[Any]) -> Any:
+    """A long column of only floats or only (64-bit) ints as a packed column; else the list."""
+    if len(column) < _PACK_FROM:
+        return column
+    first = type(column[0])
+    if first not in (float, int) or any(type(v) is not first for v in column):
+        return column
+    import numpy as np
+
+    try:
+        numbers = np.asarray(column, dtype="<f8" if first is float else "<i8")
+    except OverflowError:
+        return column
+    return {"dtype": numbers.dtype.str, "base64": base64.b64encode(numbers.tobytes()).decode()}
+
+
+def _plain(value: Any) -> Any:
+    """JSON for the numpy scalars and arrays a user may log."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} {value!r} cannot be sent to a runhistory server")
+
+
+def run_record(document: dict[str, Any]) -> RunRecord:
+    """The ``RunRecord`` a server's run document describes."""
+    fields = dict(document)
+    fields["status"] = RunStatus(fields["status"])
+    fields["metrics"] = MetricSummaries(encode_summaries(fields["metrics"]))
+    return RunRecord(**fields)
+
+
+def metric_data(document: dict[str, Any]) -> MetricData:
+    """The ``MetricData`` a server's metric document describes (numpy arrays as stored)."""
+    import numpy as np
+
+    dtype = document["dtype"]
+    raw = document["values"]
+    values: Any
+    if dtype is None:
+        values = raw
+    elif dtype == "object":
+        values = np.empty(len(raw), dtype=object)
+        values[:] = raw if raw else values[:0]
+    else:
+        values = np.asarray(raw, dtype=dtype)
+    return MetricData(
+        name=document["name"],
+        kind=MetricKind(document["kind"]),
+        description=document["description"],
+        columns=document["columns"],
+        steps=np.asarray(document["steps"], dtype=np.int64),
+        timestamps=np.asarray(document["timestamps"], dtype=np.float64),
+        values=values,
+    )
+
+
+class _ResponseStream(io.RawIOBase):
+    """A streamed response body as a raw binary stream; closing it closes the response."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+        self._blocks = response.iter_bytes()
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            block = next(self._blocks, None)
+            if block is None:
+                return 0
+            self._pending = block
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+    def close(self) -> None:
+        if not self.closed:
+            self._response.close()
+        super().close()
+
+
+def _blocks(source: BinaryIO) -> Iterator[bytes]:
+    while block := source.read(_BLOCK):
+        yield block
+
+
+def _segment(text: str) -> str:
+    """``text`` as one path segment of a URL."""
+    return quote(text, safe="")
+
+
+def _path(name: str) -> str:
+    """A slash-separated name as URL path segments."""
+    return quote(name, safe="/")
+
+
+def _blob(key: str) -> str:
+    if not key.startswith(_BLOB_PREFIX):
+        raise InvalidValueError(f"a server workspace has no blob under key {key!r}")
+    return _segment(key[len(_BLOB_PREFIX) :])
