@@ -156,7 +156,8 @@ def _open_store(location: str, artifacts: str | None, settings: Settings) -> Sto
     from runhistory.store.sql.store import SqlStore
 
     if location.startswith(("http://", "https://")):
-        from runhistory.store.rest import RestStore, default_spool_folder
+        from runhistory.store.batches import default_spool_folder
+        from runhistory.store.rest import RestStore
 
         return RestStore(location, token=settings.token, spool=default_spool_folder(location))
     if "://" in location:

@@ -13,9 +13,7 @@ server stores it once.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
 import io
 import json
 import logging
@@ -23,10 +21,9 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
-from urllib.parse import quote
 
 from runhistory.artifacts.base import ArtifactStore
 from runhistory.errors import (
@@ -44,23 +41,24 @@ from runhistory.model import (
     RunStatus,
 )
 from runhistory.store.base import MetricData, RunQuery, WriteBatch
+from runhistory.store.batches import BatchSpool, SentBatch, batch_body
+from runhistory.store.rest_files import (
+    BLOCK,
+    RemoteBlobStore,
+    ResponseStream,
+    blocks,
+    segment,
+    url_path,
+)
 from runhistory.store.summaries import MetricSummaries, encode_summaries
 
 if TYPE_CHECKING:
     import httpx
 
 API_PREFIX = "/api/v1"
-_BLOCK = 1024 * 1024
-# Keys the snapshot code uses (see runhistory.snapshot): uploads land under pending keys and
-# are moved to the blob key named by their sha256, which the server computes itself.
-_BLOB_PREFIX = "snapshots/blobs/"
-_PENDING_PREFIX = "snapshots/pending/"
 # How long one flush keeps resending a batch the server did not answer, before it gives up
 # (the writer then keeps the points and tries again at its next flush).
 _SEND_ATTEMPTS = 4
-# Columns this long or longer go packed (see server.schemas.PackedColumn); shorter ones stay
-# JSON arrays, readable in a request log.
-_PACK_FROM = 64
 _FIRST_RETRY_SECONDS = 0.1
 _LAST_RETRY_SECONDS = 30.0
 
@@ -90,7 +88,7 @@ class RestStore:
         self.artifacts: ArtifactStore = RemoteBlobStore(self)
         self._client_id = uuid.uuid4().hex
         self._seq = 0
-        self._unconfirmed: _SentBatch | None = None
+        self._unconfirmed: SentBatch | None = None
         self._send_lock = threading.Lock()
         self.spool = None if spool is None else BatchSpool(Path(spool))
         # Whether batches may wait in the spool (left by an earlier process, or spooled here):
@@ -180,10 +178,10 @@ class RestStore:
         return ExperimentRecord(**self._json("POST", "/experiments", json={"name": name}))
 
     def get_experiment(self, name: str) -> ExperimentRecord:
-        return ExperimentRecord(**self._json("GET", f"/experiments/by-name/{_segment(name)}"))
+        return ExperimentRecord(**self._json("GET", f"/experiments/by-name/{segment(name)}"))
 
     def get_experiment_by_id(self, experiment_id: str) -> ExperimentRecord:
-        return ExperimentRecord(**self._json("GET", f"/experiments/{_segment(experiment_id)}"))
+        return ExperimentRecord(**self._json("GET", f"/experiments/{segment(experiment_id)}"))
 
     def list_experiments(self, view_type: str = "active") -> list[ExperimentRecord]:
         found = self._json("GET", "/experiments", params={"view_type": view_type})
@@ -196,7 +194,7 @@ class RestStore:
         tags: Mapping[str, str | None] | None = None,
     ) -> None:
         body = {"archived": archived, "tags": None if tags is None else dict(tags)}
-        self.request("PATCH", f"/experiments/{_segment(experiment_id)}", json=body)
+        self.request("PATCH", f"/experiments/{segment(experiment_id)}", json=body)
 
     # runs -----------------------------------------------------------------------------------
 
@@ -237,7 +235,7 @@ class RestStore:
         return run_record(self._json("POST", "/runs", json=body))
 
     def get_run(self, run_id: str) -> RunRecord:
-        return run_record(self._json("GET", f"/runs/{_segment(run_id)}"))
+        return run_record(self._json("GET", f"/runs/{segment(run_id)}"))
 
     def find_runs(self, run_id_prefix: str, limit: int = 10) -> list[str]:
         if not run_id_prefix:
@@ -262,7 +260,7 @@ class RestStore:
     def update_run(self, run_id: str, **fields: Any) -> None:
         if "arguments" in fields:
             fields["arguments"] = list(fields["arguments"])
-        self.request("PATCH", f"/runs/{_segment(run_id)}", json=fields)
+        self.request("PATCH", f"/runs/{segment(run_id)}", json=fields)
 
     def set_status(
         self,
@@ -281,7 +279,7 @@ class RestStore:
             "error": None if error is None else dict(error),
             "only_from": None if only_from is None else [RunStatus(s).value for s in only_from],
         }
-        changed: bool = self._json("POST", f"/runs/{_segment(run_id)}/status", json=body)["changed"]
+        changed: bool = self._json("POST", f"/runs/{segment(run_id)}/status", json=body)["changed"]
         return changed
 
     def claim_runs(self, target: str, limit: int) -> list[RunRecord]:
@@ -289,15 +287,15 @@ class RestStore:
         return [run_record(r) for r in found]
 
     def set_tags(self, run_id: str, tags: Mapping[str, str | None]) -> None:
-        self.request("PUT", f"/runs/{_segment(run_id)}/tags", json={"tags": dict(tags)})
+        self.request("PUT", f"/runs/{segment(run_id)}/tags", json={"tags": dict(tags)})
 
     def remove_tags(self, run_id: str, keys: Sequence[str]) -> None:
         if keys:
-            self.request("DELETE", f"/runs/{_segment(run_id)}/tags", params={"key": list(keys)})
+            self.request("DELETE", f"/runs/{segment(run_id)}/tags", params={"key": list(keys)})
 
     def add_properties(self, run_id: str, properties: Mapping[str, str]) -> None:
         body = {"properties": dict(properties)}
-        self.request("POST", f"/runs/{_segment(run_id)}/properties", json=body)
+        self.request("POST", f"/runs/{segment(run_id)}/properties", json=body)
 
     # metrics and logs -----------------------------------------------------------------------
 
@@ -324,7 +322,7 @@ class RestStore:
             )
             if rest:
                 self._seq += 1
-                numbered = _SentBatch(batch, self._seq, _batch_body(self, rest))
+                numbered = SentBatch(batch, self._seq, batch_body(self._client_id, self._seq, rest))
                 try:
                     problems += self._post_batch(numbered.body)
                 except StoreError:
@@ -337,7 +335,7 @@ class RestStore:
         if not batch:
             return problems
         self._seq += 1
-        body = _batch_body(self, batch)
+        body = batch_body(self._client_id, self._seq, batch)
         if not spool.pending():
             try:
                 return problems + self._post_batch(body)
@@ -419,24 +417,24 @@ class RestStore:
         raise AssertionError("unreachable")
 
     def metric_kinds(self, run_id: str) -> dict[str, MetricKind]:
-        found = self._json("GET", f"/runs/{_segment(run_id)}/metric-kinds")
+        found = self._json("GET", f"/runs/{segment(run_id)}/metric-kinds")
         return {name: MetricKind(kind) for name, kind in found.items()}
 
     def read_metrics(self, run_id: str, names: Sequence[str] | None = None) -> list[MetricData]:
         if names is not None and not names:
             return []
         params = None if names is None else {"name": list(names)}
-        found = self._json("GET", f"/runs/{_segment(run_id)}/metrics", params=params)
+        found = self._json("GET", f"/runs/{segment(run_id)}/metrics", params=params)
         return [metric_data(m) for m in found]
 
     def read_log(self, run_id: str, stream: str, after: int = 0) -> tuple[str, int]:
         found = self._json(
-            "GET", f"/runs/{_segment(run_id)}/logs/{_path(stream)}", params={"after": after}
+            "GET", f"/runs/{segment(run_id)}/logs/{url_path(stream)}", params={"after": after}
         )
         return found["text"], found["last"]
 
     def log_streams(self, run_id: str) -> list[str]:
-        found: list[str] = self._json("GET", f"/runs/{_segment(run_id)}/logs")
+        found: list[str] = self._json("GET", f"/runs/{segment(run_id)}/logs")
         return found
 
     # files ----------------------------------------------------------------------------------
@@ -444,26 +442,26 @@ class RestStore:
     def add_artifact(
         self, run_id: str, name: str, source: Any, *, fail_if_different: bool = True
     ) -> ArtifactRecord:
-        path = f"/runs/{_segment(run_id)}/artifacts/{_path(name)}"
+        path = f"/runs/{segment(run_id)}/artifacts/{url_path(name)}"
         params = {"fail_if_different": "true" if fail_if_different else "false"}
         if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
             with open(source, "rb") as stream:
-                found = self._json("PUT", path, params=params, content=_blocks(stream))
+                found = self._json("PUT", path, params=params, content=blocks(stream))
         else:
-            found = self._json("PUT", path, params=params, content=_blocks(source))
+            found = self._json("PUT", path, params=params, content=blocks(source))
         return ArtifactRecord(**found)
 
     def list_artifacts(self, run_id: str, prefix: str | None = None) -> list[ArtifactRecord]:
         params = {} if not prefix else {"prefix": prefix}
-        found = self._json("GET", f"/runs/{_segment(run_id)}/artifacts", params=params)
+        found = self._json("GET", f"/runs/{segment(run_id)}/artifacts", params=params)
         return [ArtifactRecord(**a) for a in found]
 
     def get_artifact(self, run_id: str, name: str) -> ArtifactRecord:
-        path = f"/runs/{_segment(run_id)}/artifact-records/{_path(name)}"
+        path = f"/runs/{segment(run_id)}/artifact-records/{url_path(name)}"
         return ArtifactRecord(**self._json("GET", path))
 
     def open_artifact(self, run_id: str, name: str) -> BinaryIO:
-        return self.open_stream(f"/runs/{_segment(run_id)}/artifacts/{_path(name)}")
+        return self.open_stream(f"/runs/{segment(run_id)}/artifacts/{url_path(name)}")
 
     def open_stream(self, path: str) -> BinaryIO:
         """The body of ``GET path`` as a binary stream read from the network as it is consumed."""
@@ -473,7 +471,7 @@ class RestStore:
                 raise self._error(response)
             finally:
                 response.close()
-        return io.BufferedReader(_ResponseStream(response), _BLOCK)
+        return io.BufferedReader(ResponseStream(response), BLOCK)
 
     # snapshots and models -------------------------------------------------------------------
 
@@ -481,10 +479,10 @@ class RestStore:
         self, snapshot_id: str, manifest: Mapping[str, Any], file_count: int, size: int
     ) -> None:
         body = {"manifest": dict(manifest), "file_count": file_count, "size": size}
-        self.request("PUT", f"/snapshots/{_segment(snapshot_id)}", json=body)
+        self.request("PUT", f"/snapshots/{segment(snapshot_id)}", json=body)
 
     def get_snapshot(self, snapshot_id: str) -> dict[str, Any]:
-        found: dict[str, Any] = self._json("GET", f"/snapshots/{_segment(snapshot_id)}")
+        found: dict[str, Any] = self._json("GET", f"/snapshots/{segment(snapshot_id)}")
         return found
 
     def register_model(
@@ -510,152 +508,11 @@ class RestStore:
 
     def get_model(self, name: str, version: int | None = None) -> ModelRecord:
         params = {} if version is None else {"version": version}
-        return ModelRecord(**self._json("GET", f"/models/{_segment(name)}", params=params))
+        return ModelRecord(**self._json("GET", f"/models/{segment(name)}", params=params))
 
     def list_models(self, name: str | None = None) -> list[ModelRecord]:
         params = {} if name is None else {"name": name}
         return [ModelRecord(**m) for m in self._json("GET", "/models", params=params)]
-
-
-class RemoteBlobStore:
-    """The ``ArtifactStore`` face of a server, for source snapshots only: blobs are uploaded
-    whole and stored under the sha256 the server computes, so a pending key is only a name."""
-
-    def __init__(self, store: RestStore) -> None:
-        self._store = store
-        self.location = store.location
-        self._pending: dict[str, str] = {}
-
-    def put(self, key: str, source: BinaryIO) -> tuple[int, str]:
-        if not key.startswith(_PENDING_PREFIX):
-            raise InvalidValueError(
-                f"a server workspace takes files through runs, not under key {key!r}"
-            )
-        found = self._store._json("POST", "/snapshot-blobs", content=_blocks(source))
-        self._pending[key] = found["sha256"]
-        return int(found["size"]), str(found["sha256"])
-
-    def move(self, source_key: str, target_key: str) -> None:
-        sha256 = self._pending.get(source_key)
-        if sha256 is None or target_key != _BLOB_PREFIX + sha256:
-            raise InvalidValueError(
-                f"a server workspace stores blobs under their sha256; {source_key!r} cannot "
-                f"become {target_key!r}"
-            )
-
-    def exists(self, key: str) -> bool:
-        if not key.startswith(_BLOB_PREFIX):
-            return key in self._pending
-        response = self._store._send("HEAD", f"/snapshot-blobs/{_blob(key)}", stream=False)
-        if response.status_code == 404:
-            return False
-        if response.status_code >= 400:
-            raise self._store._error(response)
-        return True
-
-    def delete(self, key: str) -> None:
-        self._pending.pop(key, None)
-
-    def open(self, key: str) -> BinaryIO:
-        return self._store.open_stream(f"/snapshot-blobs/{_blob(key)}")
-
-    def local_path(self, key: str) -> Path | None:
-        return None
-
-
-class BatchSpool:
-    """Batches a server did not answer, one file each, to be sent later in order.
-
-    A file is named ``<client id>-<seq>.json`` (seq zero-padded, so names sort in sending order)
-    and holds the request body, which carries the same ``(client_id, seq)``: a file sent twice,
-    even by two processes, is stored once. Files outlive the process that wrote them; the next
-    client of the same server sends them."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def add(self, client_id: str, seq: int, body: bytes) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        target = self.folder / f"{client_id}-{seq:020d}.json"
-        partial = self.folder / f".{target.name}.partial"
-        partial.write_bytes(body)
-        os.replace(partial, target)  # a spooled file is whole or absent
-
-    def pending(self) -> list[Path]:
-        if not self.folder.is_dir():
-            return []
-        return sorted(self.folder.glob("*.json"))
-
-
-def default_spool_folder(url: str) -> Path:
-    """The spool of the server at ``url`` in this user's cache folder."""
-    name = hashlib.sha256(url.rstrip("/").encode()).hexdigest()[:16]
-    try:
-        cache = Path.home() / ".cache"
-    except RuntimeError:  # no home folder (some service accounts)
-        import tempfile
-
-        cache = Path(tempfile.gettempdir())
-    return cache / "runhistory" / "spool" / name
-
-
-@dataclasses.dataclass
-class _SentBatch:
-    """A batch sent (or being sent) under ``seq``; ``counts`` are how many metric, log and
-    heartbeat entries of ``batch`` it carried when it was numbered."""
-
-    batch: WriteBatch
-    seq: int
-    body: bytes
-    counts: tuple[int, int, int] = (0, 0, 0)
-
-    def __post_init__(self) -> None:
-        self.counts = (len(self.batch.metrics), len(self.batch.logs), len(self.batch.heartbeats))
-
-
-def _batch_body(store: RestStore, batch: WriteBatch) -> bytes:
-    document = {
-        "client_id": store._client_id,
-        "seq": store._seq,
-        "metrics": [
-            {
-                "run_id": m.run_id,
-                "name": m.name,
-                "kind": MetricKind(m.kind).value,
-                "description": m.description,
-                "values": _packed(m.values),
-                "timestamps": _packed(m.timestamps),
-                "steps": None if m.steps is None else _packed(m.steps),
-            }
-            for m in batch.metrics
-        ],
-        "logs": [dataclasses.asdict(e) for e in batch.logs],
-        "heartbeats": batch.heartbeats,
-    }
-    return json.dumps(document, separators=(",", ":"), default=_plain).encode()
-
-
-def _packed(column: list[Any]) -> Any:
-    """A long column of only floats or only (64-bit) ints as a packed column; else the list."""
-    if len(column) < _PACK_FROM:
-        return column
-    first = type(column[0])
-    if first not in (float, int) or any(type(v) is not first for v in column):
-        return column
-    import numpy as np
-
-    try:
-        numbers = np.asarray(column, dtype="<f8" if first is float else "<i8")
-    except OverflowError:
-        return column
-    return {"dtype": numbers.dtype.str, "base64": base64.b64encode(numbers.tobytes()).decode()}
-
-
-def _plain(value: Any) -> Any:
-    """JSON for the numpy scalars and arrays a user may log."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} {value!r} cannot be sent to a runhistory server")
 
 
 def run_record(document: dict[str, Any]) -> RunRecord:
@@ -689,52 +546,3 @@ def metric_data(document: dict[str, Any]) -> MetricData:
         timestamps=np.asarray(document["timestamps"], dtype=np.float64),
         values=values,
     )
-
-
-class _ResponseStream(io.RawIOBase):
-    """A streamed response body as a raw binary stream; closing it closes the response."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self._response = response
-        self._blocks = response.iter_bytes()
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            block = next(self._blocks, None)
-            if block is None:
-                return 0
-            self._pending = block
-        count = min(len(buffer), len(self._pending))
-        buffer[:count] = self._pending[:count]
-        self._pending = self._pending[count:]
-        return count
-
-    def close(self) -> None:
-        if not self.closed:
-            self._response.close()
-        super().close()
-
-
-def _blocks(source: BinaryIO) -> Iterator[bytes]:
-    while block := source.read(_BLOCK):
-        yield block
-
-
-def _segment(text: str) -> str:
-    """``text`` as one path segment of a URL."""
-    return quote(text, safe="")
-
-
-def _path(name: str) -> str:
-    """A slash-separated name as URL path segments."""
-    return quote(name, safe="/")
-
-
-def _blob(key: str) -> str:
-    if not key.startswith(_BLOB_PREFIX):
-        raise InvalidValueError(f"a server workspace has no blob under key {key!r}")
-    return _segment(key[len(_BLOB_PREFIX) :])
