@@ -98,3 +98,24 @@ def test_columns_keep_their_narrow_types() -> None:
     assert typed_values([True, False]).dtype == np.bool_  # type: ignore[union-attr]
     assert typed_values([1, 2.5]) == [1, 2.5]
     assert typed_values([2**64]) == [2**64]
+
+
+def test_extreme_int64_columns_round_trip_without_warnings() -> None:
+    import warnings
+
+    for column in ([-(2**63), 2**63 - 1, 0, -5], [2**63 - 1, 0], [-(2**63), 2**63 - 1], [5]):
+        array = np.array(column, dtype=np.int64)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            points = decode_chunk(encode_chunk(array, array, array))
+        assert points.steps.tolist() == column
+        assert points.timestamps_us.tolist() == column
+        assert as_list(points.values) == column
+
+
+def test_zero_byte_planes_are_only_marked() -> None:
+    count = 8192
+    steps = np.arange(count)
+    times = (1.8e15 + np.arange(count) * 10).astype(np.int64)  # deltas fit one byte
+    whole_numbers = np.arange(count, dtype=np.float64)  # low mantissa bytes all zero
+    assert len(encode_chunk(steps, times, whole_numbers)) / count < 3.0

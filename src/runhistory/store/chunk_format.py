@@ -35,7 +35,8 @@ PLANE_SAMPLE = 1024
 ARANGE = b"A"  # start and stride, no per-point data
 RAW = b"R"  # kept so that older chunks still decode
 SHUFFLE_ZLIB = b"Z"  # byte planes, each zlib-compressed when that pays
-DELTA_SHUFFLE_ZLIB = b"D"  # int64 differences, byte-shuffled, zlib
+DELTA_SHUFFLE_ZLIB = b"D"  # int64 differences, byte-shuffled, zlib (written by earlier versions)
+DELTA_PLANES = b"E"  # int64 differences, byte planes as in SHUFFLE_ZLIB
 BITS_ZLIB = b"P"
 JSON_ZLIB = b"J"
 
@@ -58,13 +59,20 @@ def section(codec: bytes, dtype: bytes, payload: bytes) -> bytes:
 
 
 def compress_planes(shuffled: bytes, count: int) -> bytes:
-    """zlib each byte plane that compresses; planes of noise (low mantissa bytes) stay raw.
+    """zlib each byte plane that compresses; planes of noise (low mantissa bytes) stay raw and
+    planes of zeros are only marked.
 
     Whether a plane compresses is judged on a sample, so noise costs almost nothing to store.
     """
+    if not count:
+        return b""
     out = []
+    zeros = bytes(count)
     for start in range(0, len(shuffled), count):
         plane = shuffled[start : start + count]
+        if plane == zeros:  # high bytes of small integers: no need to ask zlib
+            out.append(PLANE.pack(2, 0))
+            continue
         sample = plane[:PLANE_SAMPLE]
         if len(plane) > PLANE_SAMPLE and len(zlib.compress(sample, ZLIB_LEVEL)) > 0.9 * len(sample):
             out.append(PLANE.pack(0, len(plane)) + plane)
@@ -77,14 +85,19 @@ def compress_planes(shuffled: bytes, count: int) -> bytes:
     return b"".join(out)
 
 
-def decompress_planes(payload: memoryview, width: int) -> bytes:
+def decompress_planes(payload: memoryview, width: int, count: int) -> bytes:
+    if not count:
+        return b""
     planes = []
     offset = 0
     for _ in range(width):
         compressed, length = PLANE.unpack_from(payload, offset)
         offset += PLANE.size
         data = payload[offset : offset + length]
-        planes.append(zlib.decompress(data) if compressed else bytes(data))
+        if compressed == 2:
+            planes.append(bytes(count))
+        else:
+            planes.append(zlib.decompress(data) if compressed else bytes(data))
         offset += length
     return b"".join(planes)
 

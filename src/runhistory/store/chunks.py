@@ -24,6 +24,7 @@ import numpy.typing as npt
 from runhistory.store.chunk_format import (
     ARANGE,
     BITS_ZLIB,
+    DELTA_PLANES,
     DELTA_SHUFFLE_ZLIB,
     FORMAT_VERSION,
     HEADER,
@@ -132,16 +133,21 @@ def concat_points(parts: Sequence[Points]) -> Points:
 
 def _encode_steps(steps: npt.NDArray[np.int64]) -> bytes:
     if len(steps) >= 1:
-        stride = int(steps[1] - steps[0]) if len(steps) > 1 else 1
         start = int(steps[0])
-        if len(steps) == 1 or bool(np.all(np.diff(steps) == stride)):
+        stride = int(steps[1]) - start if len(steps) > 1 else 1  # Python ints: no wrap-around
+        fits = -(2**63) <= stride < 2**63 and -(2**63) <= start + stride * (len(steps) - 1) < 2**63
+        if len(steps) == 1 or (fits and bool(np.all(np.diff(steps) == stride))):
             return section(ARANGE, b"q", struct.pack("<qq", start, stride))
     return _encode_delta(steps)
 
 
 def _encode_delta(column: npt.NDArray[np.int64]) -> bytes:
-    deltas = np.diff(column, prepend=np.int64(0)) if len(column) else column
-    return section(DELTA_SHUFFLE_ZLIB, b"q", zlib.compress(_shuffle(deltas), ZLIB_LEVEL))
+    """The first value, then differences as byte planes: timestamps and counters leave most
+    high planes all zero."""
+    first = int(column[0]) if len(column) else 0
+    deltas = np.diff(column, prepend=column[:1]) if len(column) else column
+    payload = struct.pack("<q", first) + compress_planes(_shuffle(deltas), len(column))
+    return section(DELTA_PLANES, b"q", payload)
 
 
 def _encode_values(values: npt.NDArray[Any] | list[Any]) -> bytes:
@@ -153,7 +159,7 @@ def _encode_values(values: npt.NDArray[Any] | list[Any]) -> bytes:
         packed = np.packbits(values).tobytes()
         return section(BITS_ZLIB, code, zlib.compress(packed, ZLIB_LEVEL))
     if code == b"q":
-        return section(DELTA_SHUFFLE_ZLIB, code, _encode_delta(values)[SECTION.size :])
+        return section(DELTA_PLANES, code, _encode_delta(values)[SECTION.size :])
     return section(SHUFFLE_ZLIB, code, compress_planes(_shuffle(values), len(values)))
 
 
@@ -173,7 +179,13 @@ def _decode_section(codec: bytes, dtype: bytes, payload: memoryview, count: int)
         column = _unshuffle(zlib.decompress(payload), numpy_dtype, count)
         return np.cumsum(column, dtype=np.int64)
     if codec == SHUFFLE_ZLIB:
-        return _unshuffle(decompress_planes(payload, numpy_dtype.itemsize), numpy_dtype, count)
+        return _unshuffle(
+            decompress_planes(payload, numpy_dtype.itemsize, count), numpy_dtype, count
+        )
+    if codec == DELTA_PLANES:
+        (first,) = struct.unpack_from("<q", payload)
+        planes = decompress_planes(payload[8:], numpy_dtype.itemsize, count)
+        return np.cumsum(_unshuffle(planes, numpy_dtype, count), dtype=np.int64) + first
     raise ValueError(f"unknown metric chunk codec {codec!r}")
 
 
