@@ -285,3 +285,14 @@ def test_workspace_without_location_walks_up_to_a_runhistory_folder(
 
     assert Path(workspace.location) == (tmp_path / ".runhistory").resolve()
     workspace.close()
+
+
+def test_reactivate_under_another_name_is_refused(experiment: Experiment) -> None:
+    from runhistory.errors import InvalidValueError
+
+    experiment.archive()
+    with pytest.raises(InvalidValueError, match="keep their name"):
+        experiment.reactivate(new_name="renamed")
+    assert experiment.archived
+    experiment.reactivate()
+    assert not experiment.archived

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from runhistory.errors import InvalidValueError
 from runhistory.model import (
     ExperimentRecord,
     RunStatus,
@@ -125,6 +126,12 @@ class Experiment:
         self.workspace.store.update_experiment(self.id, archived=True)
 
     def reactivate(self, new_name: str | None = None) -> None:
+        """Make an archived experiment active again (under its own name)."""
+        if new_name is not None and new_name != self.name:
+            raise InvalidValueError(
+                f"reactivate(new_name={new_name!r}): experiments keep their name here; "
+                f"reactivate {self.name!r} without new_name"
+            )
         self.workspace.store.update_experiment(self.id, archived=False)
 
     def tag(self, key: str, value: Any = None) -> None:
