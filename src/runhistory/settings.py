@@ -34,8 +34,9 @@ class Settings:
     artifacts: str | None = _setting(
         None,
         "RUNHISTORY_ARTIFACTS",
-        "Where files go for a workspace given as a database URL (a folder); "
-        "embedded workspaces keep them in their own 'artifacts' folder.",
+        "Where files go for a workspace given as a database URL: a folder, "
+        "az://container/prefix or s3://bucket/prefix; embedded workspaces keep them in their "
+        "own 'artifacts' folder.",
     )
     offline: str = _setting(
         "print",

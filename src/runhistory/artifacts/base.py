@@ -6,8 +6,11 @@ Keys are relative POSIX paths chosen by the store (``runs/<run id>/<file name>``
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
+
+from runhistory.errors import InvalidValueError
 
 
 @runtime_checkable
@@ -37,11 +40,40 @@ class ArtifactStore(Protocol):
         ...
 
 
-def open_artifact_store(location: str | Path) -> ArtifactStore:
-    """The artifact store at ``location``: a folder path (or ``file://`` URL)."""
-    from runhistory.artifacts.local import LocalArtifactStore
+_OBJECT_STORAGE_EXTRAS = {"az": "azure", "abfs": "azure", "abfss": "azure", "s3": "s3"}
+_OBJECT_STORAGE_PACKAGES = {"azure": ("fsspec", "adlfs"), "s3": ("fsspec", "s3fs")}
 
+
+def open_artifact_store(location: str | Path) -> ArtifactStore:
+    """The artifact store at ``location``.
+
+    A folder path or ``file://`` URL is a local folder; ``az://container/prefix`` and
+    ``abfs://...`` are Azure Blob Storage (extra ``azure``), ``s3://bucket/prefix`` is S3
+    (extra ``s3``).
+
+    >>> open_artifact_store("ftp://host/files")
+    Traceback (most recent call last):
+    ...
+    runhistory.errors.InvalidValueError: artifact location 'ftp://host/files' has unknown scheme 'ftp'; use a folder, file://, az://, abfs:// or s3://
+    """
     text = str(location)
-    if text.startswith("file://"):
-        text = text[len("file://") :]
-    return LocalArtifactStore(Path(text))
+    scheme, separator, _ = text.partition("://")
+    if not separator or scheme == "file":
+        from runhistory.artifacts.local import LocalArtifactStore
+
+        return LocalArtifactStore(Path(text[len("file://") :] if scheme == "file" else text))
+    extra = _OBJECT_STORAGE_EXTRAS.get(scheme.lower())
+    if extra is None:
+        raise InvalidValueError(
+            f"artifact location {text!r} has unknown scheme {scheme!r}; use a folder, file://, "
+            "az://, abfs:// or s3://"
+        )
+    for package in _OBJECT_STORAGE_PACKAGES[extra]:
+        if importlib.util.find_spec(package) is None:
+            raise InvalidValueError(
+                f"artifact location {text!r} needs the package {package!r}; "
+                f"install runhistory[{extra}]"
+            )
+    from runhistory.artifacts.fsspec_store import FsspecArtifactStore
+
+    return FsspecArtifactStore(text)

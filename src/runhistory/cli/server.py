@@ -31,7 +31,8 @@ DEFAULT_PORT = 5000
 @click.option(
     "--artifacts",
     metavar="URL",
-    help="Folder for run files (required with a database URL; default: RUNHISTORY_ARTIFACTS).",
+    help="Where run files go: a folder, az://container/prefix or s3://bucket/prefix "
+    "(required with a database URL; default: RUNHISTORY_ARTIFACTS).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port.")
