@@ -50,6 +50,9 @@ class SeriesBuffer:
 
 
 Frame = tuple["int | None", float, dict[str, Any]]
+# Blocks of at least this many frames become numpy columns; shorter ones stay lists, so a short
+# process logging a few points never imports numpy.
+NUMPY_BLOCK = 256
 
 
 class RunBuffers:
@@ -75,13 +78,16 @@ class RunBuffers:
         with self.lock:
             for append in self._take_frames():
                 series = self.series[append.name]
+                values = (
+                    append.values if isinstance(append.values, list) else append.values.tolist()
+                )
                 if append.steps is not None or series.steps is not None:
                     steps = series.use_steps()
-                    series.values.extend(append.values)
+                    series.values.extend(values)
                     series.times.extend(append.timestamps)
                     steps.extend(append.steps or [None] * len(append.values))
                 else:
-                    series.values.extend(append.values)
+                    series.values.extend(values)
                     series.times.extend(append.timestamps)
 
     def take(self) -> tuple[list[MetricAppend], list[LogAppend]]:
@@ -115,21 +121,32 @@ class RunBuffers:
             steps = [frame[0] for frame in block]
             times = [frame[1] for frame in block]
             explicit = None if all(step is None for step in steps) else steps
-            columns = zip(*(frame[2].values() for frame in block), strict=True)
+            columns = _float_columns(block)
+            if columns is None:
+                columns = [
+                    list(c) for c in zip(*(frame[2].values() for frame in block), strict=True)
+                ]
             for name, column in zip(names, columns, strict=True):
                 series = self.series[name]
                 appends.append(
                     MetricAppend(
-                        self.run_id,
-                        name,
-                        series.kind,
-                        series.description,
-                        list(column),
-                        times,
-                        explicit,
+                        self.run_id, name, series.kind, series.description, column, times, explicit
                     )
                 )
         return appends
+
+
+def _float_columns(block: list[Frame]) -> list[Any] | None:
+    """The columns of a long block of frames whose values are all floats, as numpy arrays made in
+    one conversion (None for a short or mixed block, which stays Python lists)."""
+    if len(block) < NUMPY_BLOCK:
+        return None
+    rows = [list(frame[2].values()) for frame in block]
+    if set(map(type, itertools.chain.from_iterable(rows))) != {float}:
+        return None
+    import numpy as np
+
+    return list(np.array(rows, dtype=np.float64).T.copy())
 
 
 def take(buffer: SeriesBuffer, run_id: str) -> MetricAppend | None:

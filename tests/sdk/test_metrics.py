@@ -330,3 +330,15 @@ def test_log_metrics_copies_the_dict(run: Run) -> None:
     values["x"] = 2.0
     run.log_metrics(values)
     assert run.get_metrics() == {"x": [1.0, 2.0]}
+
+
+def test_long_log_metrics_blocks_keep_values_types_and_order(run: Run) -> None:
+    for step in range(300):  # long enough to become numpy columns when stored
+        run.log_metrics({"loss": 1.0 / (step + 1), "lr": 0.5})
+    run.log("loss", 7.0)  # settles the waiting block into the series first
+    for step in range(300):  # ints among the values: stays Python values, ints stay ints
+        run.log_metrics({"epoch": step, "loss": 0.25})
+    metrics = run.get_metrics()
+    assert metrics["loss"] == [1.0 / (s + 1) for s in range(300)] + [7.0] + [0.25] * 300
+    assert metrics["epoch"] == list(range(300)) and all(type(v) is int for v in metrics["epoch"])
+    assert run.get_metric_history("loss").steps.tolist() == list(range(601))

@@ -33,7 +33,7 @@ class MetricAppend:
     name: str
     kind: MetricKind
     description: str
-    values: list[Any]
+    values: list[Any] | npt.NDArray[Any]  # an array only for float columns of log_metrics
     timestamps: list[float]
     steps: list[int | None] | None = None
 

@@ -95,8 +95,10 @@ def batch_body(client_id: str, seq: int, batch: WriteBatch) -> bytes:
     return json.dumps(document, separators=(",", ":"), default=_plain).encode()
 
 
-def packed(column: list[Any]) -> Any:
+def packed(column: Any) -> Any:
     """A long column of only floats or only (64-bit) ints as a packed column; else the list."""
+    if not isinstance(column, list):  # a float64 column from log_metrics
+        return {"dtype": "<f8", "base64": base64.b64encode(column.astype("<f8").tobytes()).decode()}
     if len(column) < PACK_FROM:
         return column
     first = type(column[0])

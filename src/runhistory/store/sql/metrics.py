@@ -197,7 +197,7 @@ def _merge_same_metric(appends: list[MetricAppend]) -> list[MetricAppend]:
     """One append per metric, in order (a retried batch may hold several for one name)."""
     merged: dict[str, MetricAppend] = {}
     for item in appends:
-        if not item.values:
+        if len(item.values) == 0:
             continue
         previous = merged.get(item.name)
         if previous is None:
@@ -212,7 +212,7 @@ def _merge_same_metric(appends: list[MetricAppend]) -> list[MetricAppend]:
             ]
         merged[item.name] = dataclasses.replace(
             previous,
-            values=previous.values + item.values,
+            values=_as_list(previous.values) + _as_list(item.values),
             timestamps=previous.timestamps + item.timestamps,
             steps=steps,
         )
@@ -230,7 +230,7 @@ def _points(item: MetricAppend, state: _MetricState, memo: dict[int, Any]) -> Po
     if count <= SMALL_BATCH and state.tail is None:
         steps = _resolve_steps(item.steps, next_step, count)
         state.last_step = steps[-1]
-        return Points(steps, [round(t * 1e6) for t in item.timestamps], list(item.values))
+        return Points(steps, [round(t * 1e6) for t in item.timestamps], _as_list(item.values))
     import numpy as np
 
     from runhistory.store.chunks import typed_values
@@ -246,9 +246,16 @@ def _points(item: MetricAppend, state: _MetricState, memo: dict[int, Any]) -> Po
         item.timestamps,
         lambda times: np.rint(np.asarray(times, dtype=np.float64) * 1e6).astype(np.int64),
     )
-    values = list(item.values) if item.kind.is_columnar else typed_values(item.values)
+    if isinstance(item.values, list):
+        values = list(item.values) if item.kind.is_columnar else typed_values(item.values)
+    else:
+        values = item.values  # a float64 column already
     state.last_step = int(step_array[-1])
     return Points(step_array, timestamps, values)
+
+
+def _as_list(values: Any) -> list[Any]:
+    return values if isinstance(values, list) else list(values.tolist())
 
 
 def _memo(memo: dict[int, Any], source: list[Any], convert: Any) -> Any:
