@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -231,7 +230,3 @@ def validate_artifact_name(name: object) -> str:
 def _preview(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "...'"
-
-
-def is_finite_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,6 +1,6 @@
 """The ``runhistory`` command (alias ``rh``): a thin layer over the SDK, one module per command
-group. Each command parses its arguments, calls the SDK (mostly ``runhistory.sdk.lookup``) and
-renders the result with ``output``.
+group. Each command parses its arguments, calls the SDK (``runhistory.sdk.references``,
+``listing``, ``run_info``, ...) and renders the result with ``output``.
 
     runhistory history list -e sweep --sort "metric:mse asc"
 """

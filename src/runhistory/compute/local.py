@@ -138,14 +138,24 @@ class LocalAgent:
 
     def _serve_until_idle(self) -> None:
         idle_since = time.monotonic()
+        next_heartbeat_check = 0.0
         while True:
             self._reap()
-            self._check_heartbeats()
-            for record in self.store.claim_runs(self.target.name, self.target.max_concurrent_runs):
-                self._launch(record.id)
-            if self.launchers or self._queued():
-                idle_since = time.monotonic()
-            elif time.monotonic() - idle_since >= self.settings.agent_idle_seconds:
+            now = time.monotonic()
+            if now >= next_heartbeat_check:
+                self._check_heartbeats()
+                next_heartbeat_check = now + self.settings.heartbeat_interval / 2
+            # Claiming is a write transaction: look (a read, which never blocks the processes
+            # logging into the workspace) before taking the write lock.
+            queued = self._queued()
+            if queued and len(self.launchers) < self.target.max_concurrent_runs:
+                for record in self.store.claim_runs(
+                    self.target.name, self.target.max_concurrent_runs
+                ):
+                    self._launch(record.id)
+            if self.launchers or queued:
+                idle_since = now
+            elif now - idle_since >= self.settings.agent_idle_seconds:
                 return
             time.sleep(self.settings.agent_poll_seconds)
 
