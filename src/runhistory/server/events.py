@@ -2,9 +2,11 @@
 
 Each stream polls the store (so any worker of the server can serve it: workers share nothing)
 and sends only what changed since its last look: ``status`` and ``metrics`` (summaries of the
-metrics that changed) of runs, and new ``log`` text of a run. A run's stream ends with an ``end``
-event once the run has ended; an experiment's stream ends after ``seconds``. Numbers that JSON
-cannot carry (NaN, infinities) are sent as null, so browsers can parse every event.
+metrics that changed) of runs, and new ``log`` text of a run with ``last``, the log's position
+after that text: a client whose connection dropped asks for each log from its ``last`` on and
+gets every piece of text exactly once. A run's stream ends with an ``end`` event once the run has
+ended; an experiment's stream ends after ``seconds``. Numbers that JSON cannot carry (NaN,
+infinities) are sent as null, so browsers can parse every event.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import asyncio
 import json
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -29,20 +31,28 @@ def server_sent_event(kind: str, data: Any) -> str:
     return f"event: {kind}\ndata: {json.dumps(_json_safe(data), separators=(',', ':'))}\n\n"
 
 
-async def run_events(store: Store, run_id: str) -> AsyncIterator[str]:
-    """Status, metric summaries and log text of one run, until it ends."""
+async def run_events(
+    store: Store, run_id: str, *, after: Mapping[str, int] | None = None, logs: bool = True
+) -> AsyncIterator[str]:
+    """Status, metric summaries and log text of one run, until it ends.
+
+    Each log is sent from position ``after[stream]`` on (from its start when not given);
+    without ``logs``, no log text at all."""
     seen = _Seen()
-    positions: dict[str, int] = {}
+    positions = dict(after or {})
     while True:
         record = await run_in_threadpool(store.get_run, run_id)
         for event in seen.changes(record):
             yield event
-        for stream in await run_in_threadpool(store.log_streams, run_id):
-            text, positions[stream] = await run_in_threadpool(
+        streams = await run_in_threadpool(store.log_streams, run_id) if logs else []
+        for stream in streams:
+            text, last = await run_in_threadpool(
                 store.read_log, run_id, stream, positions.get(stream, 0)
             )
+            positions[stream] = last
             if text:
-                yield server_sent_event("log", {"run_id": run_id, "stream": stream, "text": text})
+                log = {"run_id": run_id, "stream": stream, "text": text, "last": last}
+                yield server_sent_event("log", log)
         if record.status.is_terminal:
             yield server_sent_event("end", {"run_id": run_id, "status": record.status.value})
             return

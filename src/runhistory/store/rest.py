@@ -21,13 +21,14 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from runhistory.artifacts.base import ArtifactStore
 from runhistory.errors import (
     InvalidValueError,
+    NotFoundError,
     RunHistoryError,
     StoreError,
     all_error_classes,
@@ -437,6 +438,44 @@ class RestStore:
         found: list[str] = self._json("GET", f"/runs/{segment(run_id)}/logs")
         return found
 
+    def follow_run(
+        self, run_id: str, after: Mapping[str, int] | None = None, logs: bool = True
+    ) -> Iterator[tuple[str, Any]] | None:
+        """The live events of the run as ``(kind, data)``, until ``end``; ``None`` from a
+        server without event streams.
+
+        Logs start at their positions in ``after`` (the ``last`` of their latest ``log``
+        event), others at their start; ``logs=False`` leaves log text out. A connection that
+        drops raises ``StoreError`` while iterating; events cut short are not yielded."""
+        params = {
+            "after": [f"{stream}:{position}" for stream, position in (after or {}).items()],
+            "logs": "true" if logs else "false",
+        }
+        path = f"/runs/{segment(run_id)}/events"
+        response = self._send("GET", path, stream=True, params=params)
+        if response.status_code >= 400:
+            try:
+                error = self._error(response)
+            finally:
+                response.close()
+            if type(error) is NotFoundError:  # the route is unknown; an unknown run is specific
+                return None
+            raise error
+        return self._events(response, path)
+
+    def _events(self, response: httpx.Response, path: str) -> Iterator[tuple[str, Any]]:
+        import httpx
+
+        try:
+            for kind, data in server_sent_events(response.iter_lines()):
+                yield kind, json.loads(data)
+        except httpx.TransportError as error:
+            raise StoreError(
+                f"runhistory server {self.location} broke off GET {path}: {error!r}"
+            ) from None
+        finally:
+            response.close()
+
     # files ----------------------------------------------------------------------------------
 
     def add_artifact(
@@ -513,6 +552,31 @@ class RestStore:
     def list_models(self, name: str | None = None) -> list[ModelRecord]:
         params = {} if name is None else {"name": name}
         return [ModelRecord(**m) for m in self._json("GET", "/models", params=params)]
+
+
+def server_sent_events(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """``(event type, data)`` of each event in the lines of a ``text/event-stream`` body.
+
+    Lines starting with ``:`` are comments (keep-alives); an event ends at a blank line, so one
+    cut off by the end of the body is dropped, as browsers do.
+
+    >>> list(server_sent_events(["event: log", "data: {}", "", ": keep-alive", "", "data: 1"]))
+    [('log', '{}')]
+    """
+    kind = ""
+    data: list[str] = []
+    for line in lines:
+        if not line:
+            if data:
+                yield kind or "message", "\n".join(data)
+            kind, data = "", []
+        elif not line.startswith(":"):
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "event":
+                kind = value
+            elif field == "data":
+                data.append(value)
 
 
 def run_record(document: dict[str, Any]) -> RunRecord:

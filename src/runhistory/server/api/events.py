@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
+from runhistory.errors import InvalidValueError
 from runhistory.server.dependencies import StoreDependency
 from runhistory.server.events import experiment_events, run_events
 
@@ -20,12 +21,45 @@ _HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 @router.get(
     "/runs/{run_id}/events", response_class=StreamingResponse, responses={200: _EVENT_STREAM}
 )
-async def follow_run(run_id: str, store: StoreDependency) -> StreamingResponse:
-    """Events ``status``, ``metrics``, ``log`` of the run as they happen, then ``end``."""
+async def follow_run(
+    run_id: str,
+    store: StoreDependency,
+    after: Annotated[
+        list[str] | None,
+        Query(description="STREAM:POSITION, where to start a log (repeat for several)"),
+    ] = None,
+    logs: Annotated[bool, Query(description="false: send no log text")] = True,
+) -> StreamingResponse:
+    """Events ``status``, ``metrics``, ``log`` of the run as they happen, then ``end``.
+
+    A ``log`` event carries ``{run_id, stream, text, last}``: ``last`` is the position in the
+    log after ``text``. Logs are sent from their start, except those named by ``after``, given
+    as ``STREAM:POSITION`` (repeated for several logs): a client that lost its connection asks
+    again with the ``last`` of each log it got, e.g.
+    ``?after=logs/std_log.txt:42&after=logs/driver_log.txt:40``, and gets the rest of each log
+    exactly once. ``logs=false`` sends no log text at all."""
+    positions = log_positions(after or [])
     await run_in_threadpool(store.get_run, run_id)
     return StreamingResponse(
-        run_events(store, run_id), media_type="text/event-stream", headers=_HEADERS
+        run_events(store, run_id, after=positions, logs=logs),
+        media_type="text/event-stream",
+        headers=_HEADERS,
     )
+
+
+def log_positions(after: list[str]) -> dict[str, int]:
+    """``{stream: position}`` from ``STREAM:POSITION`` values of the ``after`` parameter."""
+    positions = {}
+    for value in after:
+        stream, _, position = value.rpartition(":")
+        number = int(position) if position.isascii() and position.isdigit() else -1
+        if not stream or not 0 <= number < 2**63:
+            raise InvalidValueError(
+                f"after={value!r} is not STREAM:POSITION; give a log and the 'last' of its "
+                "latest log event, e.g. after=logs/std_log.txt:42"
+            )
+        positions[stream] = number
+    return positions
 
 
 @router.get(
