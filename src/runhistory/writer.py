@@ -18,9 +18,11 @@ from __future__ import annotations
 import atexit
 import itertools
 import logging
+import operator
 import threading
 import time
 import weakref
+from collections.abc import Iterable
 from typing import Any
 
 from runhistory.model import MetricKind
@@ -49,9 +51,11 @@ class SeriesBuffer:
         return self.steps
 
 
-Frame = tuple["int | None", float, dict[str, Any]]
-# Blocks of at least this many frames become numpy columns; shorter ones stay lists, so a short
-# process logging a few points never imports numpy.
+# A log_metrics call: step, time, names (one tuple shared by every call with that layout),
+# values, and whether every value is a float.
+Frame = tuple["int | None", float, tuple[str, ...], tuple[Any, ...], bool]
+# Blocks of at least this many all-float frames become numpy columns; shorter ones stay lists, so
+# a short process logging a few points never imports numpy.
 NUMPY_BLOCK = 256
 
 
@@ -116,16 +120,17 @@ class RunBuffers:
         frames = self.frames[:count]
         del self.frames[:count]
         appends = []
-        for names, group in itertools.groupby(frames, key=lambda frame: tuple(frame[2])):
+        for names, group in itertools.groupby(frames, key=operator.itemgetter(2)):
             block = list(group)
             steps = [frame[0] for frame in block]
             times = [frame[1] for frame in block]
             explicit = None if all(step is None for step in steps) else steps
-            columns = _float_columns(block)
-            if columns is None:
-                columns = [
-                    list(c) for c in zip(*(frame[2].values() for frame in block), strict=True)
-                ]
+            rows = map(operator.itemgetter(3), block)
+            columns: list[Any]
+            if len(block) >= NUMPY_BLOCK and all(map(operator.itemgetter(4), block)):
+                columns = _float_columns(rows, len(block), len(names))
+            else:
+                columns = [list(column) for column in zip(*rows, strict=True)]
             for name, column in zip(names, columns, strict=True):
                 series = self.series[name]
                 appends.append(
@@ -136,17 +141,12 @@ class RunBuffers:
         return appends
 
 
-def _float_columns(block: list[Frame]) -> list[Any] | None:
-    """The columns of a long block of frames whose values are all floats, as numpy arrays made in
-    one conversion (None for a short or mixed block, which stays Python lists)."""
-    if len(block) < NUMPY_BLOCK:
-        return None
-    rows = [list(frame[2].values()) for frame in block]
-    if set(map(type, itertools.chain.from_iterable(rows))) != {float}:
-        return None
+def _float_columns(rows: Iterable[tuple[float, ...]], count: int, width: int) -> list[Any]:
+    """Columns of ``count`` rows of ``width`` floats as numpy arrays, read in one pass."""
     import numpy as np
 
-    return list(np.array(rows, dtype=np.float64).T.copy())
+    flat = np.fromiter(itertools.chain.from_iterable(rows), np.float64, count=count * width)
+    return list(flat.reshape(count, width).T.copy())
 
 
 def take(buffer: SeriesBuffer, run_id: str) -> MetricAppend | None:

@@ -176,6 +176,19 @@ def test_log_metrics_stores_nothing_when_one_entry_is_refused(
     )
 
 
+def test_log_metrics_checks_values_under_a_layout_it_already_knows(logged: Run) -> None:
+    logged.log_metrics({"loss": 0.125, "acc": 0.5})  # names and order now known
+    logged.flush()
+    refuses(
+        logged,
+        InvalidValueError,
+        "'acc'.*log_list",
+        lambda: logged.log_metrics({"loss": 0.0625, "acc": [1, 2]}),
+    )
+    logged.log_metrics({"loss": np.float32(0.5), "acc": np.int64(3)})  # converted, then stored
+    assert logged.get_metrics()["acc"] == [0.5, 3]
+
+
 def test_log_refuses_other_objects(logged: Run) -> None:
     refuses(logged, InvalidValueError, "object", lambda: logged.log("loss", object()))
     refuses(logged, InvalidValueError, "bytes", lambda: logged.log("loss", b"raw"))

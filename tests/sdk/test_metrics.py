@@ -342,3 +342,33 @@ def test_long_log_metrics_blocks_keep_values_types_and_order(run: Run) -> None:
     assert metrics["loss"] == [1.0 / (s + 1) for s in range(300)] + [7.0] + [0.25] * 300
     assert metrics["epoch"] == list(range(300)) and all(type(v) is int for v in metrics["epoch"])
     assert run.get_metric_history("loss").steps.tolist() == list(range(601))
+
+
+def test_log_metrics_layouts_stay_apart_across_flushes(run: Run) -> None:
+    """Reordered and alternating layouts, blocks long enough to become numpy columns, and
+    flushes that leave partial chunks (tails) to merge: each metric keeps its own points."""
+    names = [f"m{j}" for j in range(12)]
+    expected: dict[str, list[float]] = {name: [] for name in [*names, "val"]}
+    expected_steps: dict[str, list[int]] = {name: [] for name in expected}
+    for step in range(9_000):
+        values = {name: step + j / 100 for j, name in enumerate(names)}
+        if step % 3 == 0:
+            values = dict(reversed(values.items()))  # the same names in another order
+        if step % 500 == 0:
+            values["val"] = -float(step)
+        run.log_metrics(values, step=step)
+        for name, value in values.items():
+            expected[name].append(value)
+            expected_steps[name].append(step)
+        if step in (1_000, 4_321):
+            run.flush()
+    run.flush()
+    times = {}
+    for name in expected:
+        history = run.get_metric_history(name)
+        assert history.values.tolist() == expected[name], name
+        assert history.steps.tolist() == expected_steps[name], name
+        times[name] = history.timestamps
+        assert np.all(np.diff(history.timestamps) >= 0)
+    # Metrics logged in the same calls share their timestamps.
+    assert all(np.array_equal(times[name], times["m0"]) for name in names)

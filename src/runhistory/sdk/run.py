@@ -81,6 +81,7 @@ class Run(RunMetrics, RunFiles, RunDetails):
         self._buffers = None
         self._scalars = {}
         self._framed = {}
+        self._layouts = {}
         # A run this object created has no metrics yet: no need to ask the store for their kinds.
         self._kinds = {} if fresh else None
         self._outputs = None if outputs is None else Path(outputs).resolve()
@@ -343,6 +344,7 @@ class Run(RunMetrics, RunFiles, RunDetails):
             self._buffers = None
             self._scalars = {}
             self._framed = {}
+            self._layouts = {}
         if self._outputs is not None:
             self._capture_outputs(self._outputs, self._outputs_since)
         changed = self._store.set_status(

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from runhistory.writer import Writer
 
 _FAST_TYPES = frozenset({float, int, bool})
+_FLOATS = frozenset({float})
+_MAX_LAYOUTS = 64  # distinct name layouts of log_metrics remembered per run
 _now = time.time
 _IMAGE_SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": ".png",
@@ -70,6 +72,7 @@ class RunMetrics:
     _buffers: RunBuffers | None
     _scalars: dict[str, SeriesBuffer]  # scalar series log() may append to directly
     _framed: dict[str, SeriesBuffer]  # scalar series that log_metrics has logged into
+    _layouts: dict[tuple[str, ...], tuple[str, ...]]  # log_metrics name layouts, all framed
     _kinds: dict[str, MetricKind] | None
 
     @property
@@ -105,21 +108,36 @@ class RunMetrics:
             )
         if step is not None:
             step = _step(step)
+        # A call with a known set of names, in a known order, holding only plain numbers is one
+        # append of a frame: the tuple of names is shared by every frame of that layout.
+        names = self._layouts.get(tuple(metrics))
+        values = tuple(metrics.values())
+        types = set(map(type, values))
+        if names is None or not types <= _FAST_TYPES:
+            names, values = self._new_layout(metrics)
+            if not names:
+                return
+            types = set(map(type, values))
+        self._active_buffers().frames.append((step, _now(), names, values, types == _FLOATS))
+
+    def _new_layout(self, metrics: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        """Check every entry before storing any (a refused call stores nothing), start a series
+        for each new name and remember the layout (names in order)."""
+        checked = {name: _scalar(name, value, "log_metrics") for name, value in metrics.items()}
         framed = self._framed
-        if not (
-            metrics.keys() <= framed.keys() and set(map(type, metrics.values())) <= _FAST_TYPES
-        ):
-            # Check every entry before storing any, so a refused call stores nothing.
-            metrics = {name: _scalar(name, value, "log_metrics") for name, value in metrics.items()}
-            for name in metrics:
+        for name in checked:
+            if name not in framed:
                 validate_name("metric", name)
                 self._check_kind(name, MetricKind.SCALAR, record=False)
-            for name in metrics:
-                if name not in framed:
-                    framed[name] = self._series(name, MetricKind.SCALAR, "")
-                    # log() on this name now settles waiting frames first, to keep the order.
-                    self._scalars.pop(name, None)
-        self._active_buffers().frames.append((step, _now(), dict(metrics)))
+        for name in checked:
+            if name not in framed:
+                framed[name] = self._series(name, MetricKind.SCALAR, "")
+                # log() on this name now settles waiting frames first, to keep the order.
+                self._scalars.pop(name, None)
+        names = tuple(checked)
+        if len(self._layouts) < _MAX_LAYOUTS:
+            self._layouts[names] = names
+        return names, tuple(checked.values())
 
     def log_list(self, name: str, value: Iterable[Any], description: str = "") -> None:
         """Append every value of an iterable (a list, a generator, an array) to list metric ``name``."""
@@ -395,6 +413,8 @@ def _is_array(value: Any) -> bool:
 
 
 def _step(step: Any) -> int:
+    if type(step) is int:
+        return step
     if type(step).__module__ == "numpy" and hasattr(step, "item"):
         step = step.item()
     if type(step) is not int:

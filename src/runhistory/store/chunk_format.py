@@ -62,26 +62,33 @@ def compress_planes(shuffled: bytes, count: int) -> bytes:
     """zlib each byte plane that compresses; planes of noise (low mantissa bytes) stay raw and
     planes of zeros are only marked.
 
-    Whether a plane compresses is judged on a sample, so noise costs almost nothing to store.
+    Planes are judged from the most significant down, the first ones on a sample: once a plane is
+    noise, every plane below it (lower mantissa bytes, lower bits of a difference) is taken for
+    noise too without asking zlib, so noise costs almost nothing to store.
     """
     if not count:
         return b""
-    out = []
+    width = len(shuffled) // count
     zeros = bytes(count)
-    for start in range(0, len(shuffled), count):
-        plane = shuffled[start : start + count]
+    out = [b""] * width
+    noise = False
+    for index in reversed(range(width)):
+        plane = shuffled[index * count : (index + 1) * count]
         if plane == zeros:  # high bytes of small integers: no need to ask zlib
-            out.append(PLANE.pack(2, 0))
+            out[index] = PLANE.pack(2, 0)
             continue
-        sample = plane[:PLANE_SAMPLE]
-        if len(plane) > PLANE_SAMPLE and len(zlib.compress(sample, ZLIB_LEVEL)) > 0.9 * len(sample):
-            out.append(PLANE.pack(0, len(plane)) + plane)
-            continue
-        packed = zlib.compress(plane, ZLIB_LEVEL)
-        if len(packed) < len(plane):
-            out.append(PLANE.pack(1, len(packed)) + packed)
-        else:
-            out.append(PLANE.pack(0, len(plane)) + plane)
+        if not noise:
+            sample = plane[:PLANE_SAMPLE]
+            noise = len(plane) > PLANE_SAMPLE and len(
+                zlib.compress(sample, ZLIB_LEVEL)
+            ) > 0.9 * len(sample)
+        if not noise:
+            packed = zlib.compress(plane, ZLIB_LEVEL)
+            if len(packed) < len(plane):
+                out[index] = PLANE.pack(1, len(packed)) + packed
+                continue
+            noise = True
+        out[index] = PLANE.pack(0, len(plane)) + plane
     return b"".join(out)
 
 

@@ -79,20 +79,27 @@ def encode_chunk(
     steps: npt.NDArray[Any] | Sequence[int],
     timestamps_us: npt.NDArray[Any] | Sequence[int],
     values: npt.NDArray[Any] | Sequence[Any],
+    index: bytes | None = None,
 ) -> bytes:
-    """Encode one chunk; ``values`` may be a typed array or a list of JSON-able Python values."""
+    """Encode one chunk; ``values`` may be a typed array or a list of JSON-able Python values.
+    ``index`` is ``encode_index(steps, timestamps_us)`` when the caller already has it."""
     count = len(steps)
     if not (len(timestamps_us) == count == len(values)):
         raise ValueError("steps, timestamps and values must have the same length")
     if not isinstance(values, np.ndarray):
         values = typed_values(values)
-    parts = [
-        HEADER.pack(FORMAT_VERSION, count),
-        _encode_steps(np.asarray(steps, dtype=np.int64)),
-        _encode_delta(np.asarray(timestamps_us, dtype=np.int64)),
-        _encode_values(values),
-    ]
-    return b"".join(parts)
+    if index is None:
+        index = encode_index(steps, timestamps_us)
+    return b"".join([HEADER.pack(FORMAT_VERSION, count), index, _encode_values(values)])
+
+
+def encode_index(
+    steps: npt.NDArray[Any] | Sequence[int], timestamps_us: npt.NDArray[Any] | Sequence[int]
+) -> bytes:
+    """The steps and timestamps sections of a chunk (shared by metrics logged together)."""
+    return _encode_steps(np.asarray(steps, dtype=np.int64)) + _encode_delta(
+        np.asarray(timestamps_us, dtype=np.int64)
+    )
 
 
 def decode_chunk(blob: bytes) -> Points:

@@ -13,7 +13,7 @@ import json
 import math
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from runhistory.model import MetricKind
@@ -100,7 +100,7 @@ class MetricWriter:
                 (run_id,),
             ).fetchall()
         }
-        memo: dict[int, Any] = {}
+        shared = _Shared()
         for item in _merge_same_metric(appends):
             key = (run_id, item.name)
             state = self._state(key, item.kind, stored.get(item.name))
@@ -110,10 +110,10 @@ class MetricWriter:
                     f"{len(item.values)} {item.kind} values were not stored"
                 )
                 continue
-            points = _points(item, state, memo)
+            points = _points(item, state, shared)
             if item.kind.is_columnar:
                 state.columns = _columns(state.columns or [], item.values)
-            chunk_rows = _chunk_rows(run_id, item.name, state, points)
+            chunk_rows = _chunk_rows(run_id, item.name, state, points, shared)
             cursor.execute(
                 "INSERT INTO metrics (run_id, name, kind, description, columns, count, last_step, chunk_count) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, name) DO UPDATE SET "
@@ -157,7 +157,7 @@ class MetricWriter:
 
 
 def _chunk_rows(
-    run_id: str, name: str, state: _MetricState, points: Points
+    run_id: str, name: str, state: _MetricState, points: Points, shared: _Shared
 ) -> list[tuple[Any, ...]]:
     """Rows of metric_chunks that store ``points``, merged into the cached tail chunk when there
     is one; updates ``state`` (chunk count, new tail)."""
@@ -167,15 +167,18 @@ def _chunk_rows(
         state.chunk_count = first_seq + 1
         state.tail = points
         return [(run_id, name, first_seq, len(points), points.steps[0], points.steps[-1], blob)]
-    from runhistory.store.chunks import encode_chunk
+    from runhistory.store.chunks import encode_chunk, encode_index
 
     if state.tail is not None and len(state.tail) < CHUNK_POINTS:
-        points = _concat(state.tail, points)
+        points = _concat(state.tail, points, shared)
         first_seq -= 1
     rows = []
     tail = None
     for start in range(0, len(points), CHUNK_POINTS):
-        piece = _slice(points, start, start + CHUNK_POINTS)
+        piece = _slice(points, start, start + CHUNK_POINTS, shared)
+        index = shared.get(
+            "index", (piece.steps, piece.timestamps_us), lambda s, t: encode_index(s, t)
+        )
         rows.append(
             (
                 run_id,
@@ -184,7 +187,7 @@ def _chunk_rows(
                 len(piece),
                 int(piece.steps[0]),
                 int(piece.steps[-1]),
-                encode_chunk(piece.steps, piece.timestamps_us, piece.values),
+                encode_chunk(piece.steps, piece.timestamps_us, piece.values, index),
             )
         )
         tail = piece if len(piece) < CHUNK_POINTS else None
@@ -219,11 +222,25 @@ def _merge_same_metric(appends: list[MetricAppend]) -> list[MetricAppend]:
     return list(merged.values())
 
 
-def _points(item: MetricAppend, state: _MetricState, memo: dict[int, Any]) -> Points:
-    """Resolve steps (a value without one takes the previous step + 1) and type the columns.
+class _Shared:
+    """Columns that many metrics of one batch share (the steps and timestamps of ``log_metrics``
+    calls), converted, sliced, joined and encoded once: results are keyed by the identity of
+    their sources, which are kept alive until the batch is stored so that no identity is reused.
+    """
 
-    ``memo`` keeps conversions of lists that many metrics of one batch share (the timestamps and
-    steps of a ``log_metrics`` call), keyed by identity for the length of one batch."""
+    def __init__(self) -> None:
+        self._results: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+
+    def get(self, operation: Any, sources: tuple[Any, ...], make: Callable[..., Any]) -> Any:
+        key = (operation, *map(id, sources))
+        found = self._results.get(key)
+        if found is None:
+            found = self._results[key] = (sources, make(*sources))
+        return found[1]
+
+
+def _points(item: MetricAppend, state: _MetricState, shared: _Shared) -> Points:
+    """Resolve steps (a value without one takes the previous step + 1) and type the columns."""
     count = len(item.values)
     next_step = 0 if state.last_step is None else state.last_step + 1
     state.count += count
@@ -236,14 +253,18 @@ def _points(item: MetricAppend, state: _MetricState, memo: dict[int, Any]) -> Po
     from runhistory.store.chunks import typed_values
 
     if item.steps is None:
-        step_array = np.arange(next_step, next_step + count, dtype=np.int64)
-    elif None not in item.steps:
-        step_array = _memo(memo, item.steps, lambda steps: np.array(steps, dtype=np.int64))
+        step_array = shared.get(
+            ("arange", next_step, count),
+            (),
+            lambda: np.arange(next_step, next_step + count, dtype=np.int64),
+        )
+    elif shared.get("complete", (item.steps,), lambda steps: None not in steps):
+        step_array = shared.get("steps", (item.steps,), lambda s: np.array(s, dtype=np.int64))
     else:
         step_array = np.array(_resolve_steps(item.steps, next_step, count), dtype=np.int64)
-    timestamps = _memo(
-        memo,
-        item.timestamps,
+    timestamps = shared.get(
+        "times",
+        (item.timestamps,),
         lambda times: np.rint(np.asarray(times, dtype=np.float64) * 1e6).astype(np.int64),
     )
     if isinstance(item.values, list):
@@ -256,14 +277,6 @@ def _points(item: MetricAppend, state: _MetricState, memo: dict[int, Any]) -> Po
 
 def _as_list(values: Any) -> list[Any]:
     return values if isinstance(values, list) else list(values.tolist())
-
-
-def _memo(memo: dict[int, Any], source: list[Any], convert: Any) -> Any:
-    key = id(source)
-    found = memo.get(key)
-    if found is None or found[0] is not source:
-        found = memo[key] = (source, convert(source))
-    return found[1]
 
 
 def _resolve_steps(steps: list[int | None] | None, next_step: int, count: int) -> list[int]:
@@ -284,21 +297,29 @@ def _columns(known: list[str], rows: Iterable[dict[str, Any]]) -> list[str]:
     return list(columns)
 
 
-def _concat(first: Points, second: Points) -> Points:
+def _concat(first: Points, second: Points, shared: _Shared) -> Points:
     import numpy as np
 
     from runhistory.store.chunks import concat_values
 
+    def join(a: Any, b: Any) -> Any:
+        return np.concatenate([a, b])
+
     return Points(
-        np.concatenate([first.steps, second.steps]),
-        np.concatenate([first.timestamps_us, second.timestamps_us]),
+        shared.get("join", (first.steps, second.steps), join),
+        shared.get("join", (first.timestamps_us, second.timestamps_us), join),
         concat_values(first.values, second.values),
     )
 
 
-def _slice(points: Points, start: int, stop: int) -> Points:
+def _slice(points: Points, start: int, stop: int, shared: _Shared) -> Points:
+    def cut(column: Any) -> Any:
+        return column[start:stop]
+
     return Points(
-        points.steps[start:stop], points.timestamps_us[start:stop], points.values[start:stop]
+        shared.get(("slice", start, stop), (points.steps,), cut),
+        shared.get(("slice", start, stop), (points.timestamps_us,), cut),
+        points.values[start:stop],
     )
 
 
