@@ -28,7 +28,7 @@ POSTGRES_SERVER = os.environ.get(
 )
 BACKENDS = ["sqlite", "postgresql", "server"]
 _TABLES = (
-    "metric_chunks, metrics, log_entries, artifacts, run_tags, run_properties, models, runs, "
+    "metric_chunks, metric_overviews, metrics, log_entries, artifacts, run_tags, run_properties, models, runs, "
     "snapshots, experiments, applied_batches, api_tokens"
 )
 

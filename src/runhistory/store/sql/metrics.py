@@ -25,6 +25,7 @@ from runhistory.store.summaries import decode_entries, encode_summaries
 if TYPE_CHECKING:
     import numpy.typing as npt
 
+_CHARTED = (MetricKind.SCALAR, MetricKind.LIST)  # kinds whose chunks get an overview
 # A first flush of at most this many points per metric is encoded without numpy, so short
 # processes never import it; larger batches and merges use the numpy codec.
 SMALL_BATCH = 256
@@ -113,6 +114,7 @@ class MetricWriter:
             points = _points(item, state, shared)
             if item.kind.is_columnar:
                 state.columns = _columns(state.columns or [], item.values)
+            stored_chunks = state.chunk_count
             chunk_rows = _chunk_rows(run_id, item.name, state, points, shared)
             cursor.execute(
                 "INSERT INTO metrics (run_id, name, kind, description, columns, count, last_step, chunk_count) "
@@ -135,8 +137,20 @@ class MetricWriter:
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, name, seq) DO UPDATE SET "
                 "count = excluded.count, first_step = excluded.first_step, "
                 "last_step = excluded.last_step, data = excluded.data",
-                chunk_rows,
+                [row[:7] for row in chunk_rows],
             )
+            overviews = [(*row[:3], row[7]) for row in chunk_rows if row[7] is not None]
+            if overviews:
+                cursor.executemany(
+                    "INSERT INTO metric_overviews (run_id, name, seq, data) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (run_id, name, seq) DO UPDATE SET data = excluded.data",
+                    overviews,
+                )
+            stale = [row[:3] for row in chunk_rows if row[7] is None and row[2] < stored_chunks]
+            if stale:  # a rewritten chunk that has no overview any more
+                cursor.executemany(
+                    "DELETE FROM metric_overviews WHERE run_id = ? AND name = ? AND seq = ?", stale
+                )
             summary[item.name] = _summarise(summary.get(item.name), item.kind, points, state)
             new_states[key] = state
         cursor.execute(
@@ -166,8 +180,11 @@ def _chunk_rows(
         blob = encode_small_chunk(points.steps, points.timestamps_us, points.values)  # type: ignore[arg-type]
         state.chunk_count = first_seq + 1
         state.tail = points
-        return [(run_id, name, first_seq, len(points), points.steps[0], points.steps[-1], blob)]
-    from runhistory.store.chunks import encode_chunk, encode_index
+        return [
+            (run_id, name, first_seq, len(points), points.steps[0], points.steps[-1], blob, None)
+        ]
+    from runhistory.store.chunks import encode_chunk, encode_index, typed_values
+    from runhistory.store.overview import encode_overview, steps_go_up
 
     if state.tail is not None and len(state.tail) < CHUNK_POINTS:
         points = _concat(state.tail, points, shared)
@@ -179,6 +196,10 @@ def _chunk_rows(
         index = shared.get(
             "index", (piece.steps, piece.timestamps_us), lambda s, t: encode_index(s, t)
         )
+        values = piece.values if not isinstance(piece.values, list) else typed_values(piece.values)
+        overview = None
+        if state.kind in _CHARTED and shared.get("go up", (piece.steps,), steps_go_up):
+            overview = encode_overview(piece.steps, values)  # type: ignore[arg-type]
         rows.append(
             (
                 run_id,
@@ -187,7 +208,8 @@ def _chunk_rows(
                 len(piece),
                 int(piece.steps[0]),
                 int(piece.steps[-1]),
-                encode_chunk(piece.steps, piece.timestamps_us, piece.values, index),
+                encode_chunk(piece.steps, piece.timestamps_us, values, index),
+                overview,
             )
         )
         tail = piece if len(piece) < CHUNK_POINTS else None

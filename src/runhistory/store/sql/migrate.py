@@ -21,7 +21,7 @@ from runhistory.errors import StoreError
 from runhistory.store.sql.database import Database, SqliteDatabase
 
 # The head revision of migrations/versions; a test keeps the two in step.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

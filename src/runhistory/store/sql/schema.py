@@ -99,6 +99,18 @@ metric_chunks = sa.Table(
     sa.ForeignKeyConstraint(["run_id", "name"], ["metrics.run_id", "metrics.name"]),
 )
 
+# Per-block first/last step and min/max value of a chunk of numbers, for charts
+# (``store/overview.py``); kept apart from the chunk so that reading it never reads the points.
+metric_overviews = sa.Table(
+    "metric_overviews",
+    metadata,
+    sa.Column("run_id", sa.String(512), primary_key=True),
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.ForeignKeyConstraint(["run_id", "name"], ["metrics.run_id", "metrics.name"]),
+)
+
 artifacts = sa.Table(
     "artifacts",
     metadata,

@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runhistory.artifacts.base import ArtifactStore, open_artifact_store
 from runhistory.errors import (
@@ -43,6 +43,9 @@ from runhistory.store.sql.metrics import MetricWriter, read_metric_kinds, read_m
 from runhistory.store.sql.migrate import ensure_schema
 from runhistory.store.sql.models import ModelRegistry
 from runhistory.store.summaries import MetricSummaries
+
+if TYPE_CHECKING:
+    from runhistory.store.overview import ChartSeries
 
 _RUN_COLUMNS = (
     "r.id, r.experiment_id, e.name, r.number, r.status, r.run_type, r.created, r.parent_id, "
@@ -456,6 +459,20 @@ class SqlStore(FileRecords, ModelRegistry):
 
     def read_metrics(self, run_id: str, names: Sequence[str] | None = None) -> list[MetricData]:
         return self.db.read(lambda c: read_metrics(c, run_id, names))
+
+    def metric_chart(
+        self,
+        run_id: str,
+        name: str,
+        buckets: int,
+        first_step: int | None = None,
+        last_step: int | None = None,
+    ) -> ChartSeries:
+        """Metric ``name`` over a step range in at most ``buckets`` min/max buckets."""
+        from runhistory.store.sql.charts import read_chart
+
+        self.get_run(run_id)
+        return self.db.read(lambda c: read_chart(c, run_id, name, buckets, first_step, last_step))
 
     def read_log(self, run_id: str, stream: str, after: int = 0) -> tuple[str, int]:
         """The text of ``stream`` appended after entry ``after``, and the last entry id read."""

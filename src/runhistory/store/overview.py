@@ -1,0 +1,142 @@
+"""Chart series: a metric's points over a step range, reduced to at most N min/max buckets.
+
+A browser never receives a raw series: each bucket holds consecutive points (about equal counts)
+and answers its first and last step and the least and greatest value, so spikes stay visible.
+
+Reading every point of a long series to draw 2,000 buckets would decode it whole, so each stored
+chunk of numbers also keeps an *overview*: for every block of ``BLOCK_POINTS`` points, its first
+and last step and its least and greatest value (32 bytes per block, a quarter of a byte per
+point). A chart whose buckets span many blocks is built from the overviews of the chunks that lie
+inside the step range, and only the chunks cut by the range are decoded. Buckets then end on block
+boundaries, so their counts differ by less than a block; every extreme is still kept.
+
+>>> series = chart_from_segments(Segments.of_points(np.arange(10), np.arange(10.0)), 2)
+>>> series.minimum, series.maximum
+([0.0, 5.0], [4.0, 9.0])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+BLOCK_POINTS = 128
+# A chart is drawn from overviews when its buckets average at least this many points.
+DENSE_BUCKET_POINTS = 4 * BLOCK_POINTS
+MAX_BUCKETS = 10_000
+_HEADER = struct.Struct("<BI")  # version, blocks
+_VERSION = 1
+
+
+@dataclasses.dataclass
+class ChartSeries:
+    count: int  # points in the step range
+    first_steps: list[int]
+    last_steps: list[int]
+    minimum: list[float | None]
+    maximum: list[float | None]
+
+
+@dataclasses.dataclass
+class Segments:
+    """Consecutive runs of points, each with its count, first and last step, least and greatest
+    value: single points (count 1) or the blocks of an overview."""
+
+    counts: npt.NDArray[np.int64]
+    first_steps: npt.NDArray[np.int64]
+    last_steps: npt.NDArray[np.int64]
+    low: npt.NDArray[np.float64]
+    high: npt.NDArray[np.float64]
+
+    @classmethod
+    def of_points(cls, steps: npt.NDArray[Any], values: npt.NDArray[Any]) -> Segments:
+        steps = np.asarray(steps, dtype=np.int64)
+        values = np.asarray(values, dtype=np.float64)
+        return cls(np.ones(len(steps), dtype=np.int64), steps, steps, values, values)
+
+    @classmethod
+    def join(cls, parts: Sequence[Segments]) -> Segments:
+        if not parts:
+            return cls.of_points(np.empty(0, np.int64), np.empty(0, np.float64))
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            *(
+                np.concatenate([getattr(part, field.name) for part in parts])
+                for field in dataclasses.fields(cls)
+            )
+        )
+
+
+def steps_go_up(steps: npt.NDArray[Any]) -> bool:
+    """Whether no step is below the one before it (only such chunks get an overview)."""
+    return len(steps) < 2 or not bool(np.any(steps[1:] < steps[:-1]))
+
+
+def encode_overview(steps: npt.NDArray[Any], values: Any) -> bytes | None:
+    """The overview of one chunk whose ``steps_go_up``, or None when its values are not numbers."""
+    if not isinstance(values, np.ndarray) or values.dtype.kind not in "fib" or not len(values):
+        return None
+    steps = np.asarray(steps, dtype=np.int64)
+    numbers = values.astype(np.float64)
+    starts = np.arange(0, len(numbers), BLOCK_POINTS)
+    ends = np.minimum(starts + BLOCK_POINTS, len(numbers)) - 1
+    with np.errstate(invalid="ignore"):
+        low = np.fmin.reduceat(numbers, starts)  # fmin/fmax skip NaN unless a block is all NaN
+        high = np.fmax.reduceat(numbers, starts)
+    little = "<i8", "<i8", "<f8", "<f8"
+    columns = (steps[starts], steps[ends], low, high)
+    return _HEADER.pack(_VERSION, len(starts)) + b"".join(
+        np.ascontiguousarray(c, dtype=d).tobytes() for c, d in zip(columns, little, strict=True)
+    )
+
+
+def decode_overview(blob: bytes, count: int) -> Segments:
+    """The blocks of the overview of a chunk of ``count`` points."""
+    version, blocks = _HEADER.unpack_from(blob)
+    if version != _VERSION:
+        raise ValueError(f"metric overview format {version} is newer than this runhistory")
+    view = np.frombuffer(blob, dtype="<i8", count=2 * blocks, offset=_HEADER.size)
+    numbers = np.frombuffer(blob, dtype="<f8", count=2 * blocks, offset=_HEADER.size + 16 * blocks)
+    counts = np.full(blocks, BLOCK_POINTS, dtype=np.int64)
+    counts[-1] = count - BLOCK_POINTS * (blocks - 1)
+    return Segments(
+        counts,
+        view[:blocks].astype(np.int64),
+        view[blocks:].astype(np.int64),
+        numbers[:blocks].astype(np.float64),
+        numbers[blocks:].astype(np.float64),
+    )
+
+
+def chart_from_segments(segments: Segments, buckets: int) -> ChartSeries:
+    """Segments gathered into at most ``buckets`` buckets of about equal point counts (a segment
+    is never split)."""
+    counts = segments.counts
+    total = int(counts.sum())
+    if total == 0:
+        return ChartSeries(0, [], [], [], [])
+    buckets = min(buckets, total)
+    # The bucket of each segment, from the position of its first point.
+    bucket = (np.cumsum(counts) - counts) * buckets // total
+    starts = np.flatnonzero(np.diff(bucket, prepend=-1))
+    ends = np.append(starts[1:], len(counts)) - 1
+    with np.errstate(invalid="ignore"):
+        low = np.fmin.reduceat(segments.low, starts)
+        high = np.fmax.reduceat(segments.high, starts)
+    return ChartSeries(
+        total,
+        segments.first_steps[starts].tolist(),
+        segments.last_steps[ends].tolist(),
+        _finite_or_none(low),
+        _finite_or_none(high),
+    )
+
+
+def _finite_or_none(values: npt.NDArray[np.float64]) -> list[float | None]:
+    return [None if v != v else v for v in values.tolist()]
