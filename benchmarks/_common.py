@@ -107,11 +107,14 @@ class Row:
     target: float | None = None
     baseline_name: str = ""
     baseline: float | None = None
+    higher_is_better: bool = False  # a rate: the target is met when ``measured >= target``
 
     @property
     def result(self) -> str:
         if self.target is None:
             return "-"
+        if self.higher_is_better:
+            return PASS if self.measured >= self.target else MISS
         return PASS if self.measured <= self.target else MISS
 
     @property
@@ -140,7 +143,9 @@ def print_table(title: str, rows: Sequence[Row], notes: Sequence[str] = ()) -> N
         [
             row.case,
             format_value(row.measured, row.unit),
-            "-" if row.target is None else "<= " + format_value(row.target, row.unit),
+            "-"
+            if row.target is None
+            else (">= " if row.higher_is_better else "<= ") + format_value(row.target, row.unit),
             row.result,
             row.baseline_name or "-",
             "-" if row.baseline is None else format_value(row.baseline, row.unit),

@@ -74,6 +74,15 @@ class SentBatch:
 
 def batch_body(client_id: str, seq: int, batch: WriteBatch) -> bytes:
     """The request body of ``batch``, numbered ``(client_id, seq)``."""
+    # The timestamps and steps of log_metrics calls are one list shared by many metrics.
+    done: dict[int, tuple[Any, Any]] = {}
+
+    def packed_once(column: Any) -> Any:
+        found = done.get(id(column))
+        if found is None:
+            found = done[id(column)] = (column, packed(column))
+        return found[1]
+
     document = {
         "client_id": client_id,
         "seq": seq,
@@ -84,8 +93,8 @@ def batch_body(client_id: str, seq: int, batch: WriteBatch) -> bytes:
                 "kind": MetricKind(m.kind).value,
                 "description": m.description,
                 "values": packed(m.values),
-                "timestamps": packed(m.timestamps),
-                "steps": None if m.steps is None else packed(m.steps),
+                "timestamps": packed_once(m.timestamps),
+                "steps": None if m.steps is None else packed_once(m.steps),
             }
             for m in batch.metrics
         ],
@@ -101,9 +110,10 @@ def packed(column: Any) -> Any:
         return {"dtype": "<f8", "base64": base64.b64encode(column.astype("<f8").tobytes()).decode()}
     if len(column) < PACK_FROM:
         return column
-    first = type(column[0])
-    if first not in (float, int) or any(type(v) is not first for v in column):
+    types = set(map(type, column))
+    if types != {float} and types != {int}:
         return column
+    (first,) = types
     import numpy as np
 
     try:
