@@ -1,4 +1,5 @@
-"""A workspace whose database is SQLite and whose files are in Azure Blob Storage (Azurite)."""
+"""A workspace whose database is SQLite and whose files are in object storage: Azure Blob
+Storage (Azurite) and S3 (moto)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from tests.conftest import isolated_settings
 from tests.sdk.test_metrics import png_bytes
 
 
-def test_files_images_and_snapshots_round_trip_through_blob_storage(
-    azure_container: str, tmp_path: Path
+def test_files_images_and_snapshots_round_trip_through_object_storage(
+    object_storage_url: str, tmp_path: Path
 ) -> None:
     source = tmp_path / "project"
     (source / "pkg").mkdir(parents=True)
@@ -24,7 +25,7 @@ def test_files_images_and_snapshots_round_trip_through_blob_storage(
     image.write_bytes(png_bytes())
     workspace = Workspace(
         f"sqlite:///{tmp_path / 'db.sqlite'}",
-        artifacts=f"az://{azure_container}/team",
+        artifacts=object_storage_url,
         settings=isolated_settings(),
     )
     try:
