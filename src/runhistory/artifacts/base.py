@@ -1,7 +1,8 @@
 """The interface every artifact store implements, and the choice of one by location.
 
 Keys are relative POSIX paths chosen by the store (``runs/<run id>/<file name>``,
-``snapshots/<sha256>``); names are validated before they become keys.
+``snapshots/<sha256>``); names are validated before they become keys, and every store checks
+again that a key cannot reach outside its folder, bucket or container (``checked_key``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,25 @@ class ArtifactStore(Protocol):
     def local_path(self, key: str) -> Path | None:
         """The file on this machine holding ``key``, when the store is a local folder."""
         ...
+
+
+def checked_key(key: str) -> str:
+    """``key`` if it is a relative POSIX path without empty, '.' or '..' parts.
+
+    >>> checked_key("runs/r1/outputs/model.pkl")
+    'runs/r1/outputs/model.pkl'
+    >>> checked_key("runs/r1/../../other-bucket/x")
+    Traceback (most recent call last):
+    ...
+    runhistory.errors.InvalidValueError: artifact key 'runs/r1/../../other-bucket/x' has an empty, '.' or '..' part, a backslash or NUL; keys are relative paths such as 'runs/<run id>/outputs/model.pkl'
+    """
+    parts = key.split("/")
+    if "\\" in key or "\x00" in key or any(part in ("", ".", "..") for part in parts):
+        raise InvalidValueError(
+            f"artifact key {key!r} has an empty, '.' or '..' part, a backslash or NUL; keys are "
+            "relative paths such as 'runs/<run id>/outputs/model.pkl'"
+        )
+    return key
 
 
 _OBJECT_STORAGE_EXTRAS = {"az": "azure", "abfs": "azure", "abfss": "azure", "s3": "s3"}

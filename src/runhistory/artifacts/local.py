@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
+from runhistory.artifacts.base import checked_key
 from runhistory.errors import ArtifactNotFoundError
 
 _COPY_BUFFER = 1024 * 1024
@@ -26,7 +27,7 @@ class LocalArtifactStore:
         self.location = str(self.root)
 
     def _path(self, key: str) -> Path:
-        return self.root.joinpath(*key.split("/"))
+        return self.root.joinpath(*checked_key(key).split("/"))
 
     def put(self, key: str, source: BinaryIO) -> tuple[int, str]:
         target = self._path(key)
@@ -51,14 +52,14 @@ class LocalArtifactStore:
         try:
             return open(self._path(key), "rb")
         except FileNotFoundError:
-            raise ArtifactNotFoundError(
-                f"artifact {key!r} is missing from {self.location}"
-            ) from None
+            raise self._missing(key) from None
 
     def move(self, source_key: str, target_key: str) -> None:
-        target = self._path(target_key)
+        source, target = self._path(source_key), self._path(target_key)
+        if not source.is_file():
+            raise self._missing(source_key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self._path(source_key), target)
+        os.replace(source, target)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -69,3 +70,6 @@ class LocalArtifactStore:
 
     def local_path(self, key: str) -> Path | None:
         return self._path(key)
+
+    def _missing(self, key: str) -> ArtifactNotFoundError:
+        return ArtifactNotFoundError(f"artifact {key!r} is missing from {self.location}")
