@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from runhistory.artifacts.base import ArtifactStore
 from runhistory.errors import (
     InvalidValueError,
-    NotFoundError,
     RunHistoryError,
+    RunNotFoundError,
     StoreError,
     all_error_classes,
 )
@@ -458,8 +458,8 @@ class RestStore:
                 error = self._error(response)
             finally:
                 response.close()
-            if type(error) is NotFoundError:  # the route is unknown; an unknown run is specific
-                return None
+            if response.status_code == 404 and not isinstance(error, RunNotFoundError):
+                return None  # the server does not know the route
             raise error
         return self._events(response, path)
 
