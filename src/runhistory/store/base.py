@@ -23,6 +23,8 @@ from runhistory.model import (
 if TYPE_CHECKING:
     import numpy.typing as npt
 
+    from runhistory.store.overview import ChartSeries
+
 
 @dataclasses.dataclass
 class MetricAppend:
@@ -144,6 +146,14 @@ class Store(Protocol):
     def append(self, batch: WriteBatch) -> list[str]: ...
     def metric_kinds(self, run_id: str) -> dict[str, MetricKind]: ...
     def read_metrics(self, run_id: str, names: Sequence[str] | None = None) -> list[MetricData]: ...
+    def metric_chart(
+        self,
+        run_id: str,
+        name: str,
+        buckets: int,
+        first_step: int | None = None,
+        last_step: int | None = None,
+    ) -> ChartSeries: ...
     def read_log(self, run_id: str, stream: str, after: int = 0) -> tuple[str, int]: ...
     def log_streams(self, run_id: str) -> list[str]: ...
 

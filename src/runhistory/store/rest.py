@@ -56,6 +56,8 @@ from runhistory.store.summaries import MetricSummaries, encode_summaries
 if TYPE_CHECKING:
     import httpx
 
+    from runhistory.store.overview import ChartSeries
+
 API_PREFIX = "/api/v1"
 # How long one flush keeps resending a batch the server did not answer, before it gives up
 # (the writer then keeps the points and tries again at its next flush).
@@ -427,6 +429,30 @@ class RestStore:
         params = None if names is None else {"name": list(names)}
         found = self._json("GET", f"/runs/{segment(run_id)}/metrics", params=params)
         return [metric_data(m) for m in found]
+
+    def metric_chart(
+        self,
+        run_id: str,
+        name: str,
+        buckets: int,
+        first_step: int | None = None,
+        last_step: int | None = None,
+    ) -> ChartSeries:
+        from runhistory.store.overview import ChartSeries
+
+        params: dict[str, Any] = {"name": name, "buckets": buckets}
+        if first_step is not None:
+            params["first_step"] = first_step
+        if last_step is not None:
+            params["last_step"] = last_step
+        found = self._json("GET", f"/runs/{segment(run_id)}/chart", params=params)
+        return ChartSeries(
+            found["count"],
+            found["first_steps"],
+            found["last_steps"],
+            found["minimum"],
+            found["maximum"],
+        )
 
     def read_log(self, run_id: str, stream: str, after: int = 0) -> tuple[str, int]:
         found = self._json(
