@@ -609,7 +609,11 @@ def run_record(document: dict[str, Any]) -> RunRecord:
     """The ``RunRecord`` a server's run document describes."""
     fields = dict(document)
     fields["status"] = RunStatus(fields["status"])
-    fields["metrics"] = MetricSummaries(encode_summaries(fields["metrics"]))
+    compact = fields.pop("metrics_summary", None)
+    if compact is not None:  # asked for in a listing: decoded only when read
+        fields["metrics"] = MetricSummaries(compact)
+    else:
+        fields["metrics"] = MetricSummaries(encode_summaries(fields["metrics"]))
     return RunRecord(**fields)
 
 
