@@ -21,6 +21,7 @@ SCRIPTS = [
     "bench_list.py",
     "bench_submit.py",
     "bench_cli.py",
+    "bench_server.py",
 ]
 
 
