@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from runhistory.model import MAX_ROW_COLUMNS, MetricKind, RunStatus, validate_name
+from runhistory.server.fields import (
+    Count,
+    ExperimentName,
+    Flag,
+    Int64,
+    JsonInt,
+    Name,
+    Properties,
+    Tags,
+    Time,
+)
 
 
 class ErrorDocument(BaseModel):
@@ -20,22 +31,16 @@ class ErrorDocument(BaseModel):
     message: str
 
 
-# Integers the databases can hold, and finite times.
-Int64 = Annotated[int, Field(ge=-(2**63), lt=2**63)]
-Count = Annotated[int, Field(ge=0, lt=2**63)]
-Time = Annotated[float, Field(allow_inf_nan=False)]
-
-
 # experiments ------------------------------------------------------------------------------------
 
 
 class ExperimentCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=255)
+    name: ExperimentName
 
 
 class ExperimentUpdate(BaseModel):
-    archived: bool | None = None
-    tags: dict[str, str | None] | None = None
+    archived: Flag | None = None
+    tags: Tags | None = None
 
 
 class ExperimentDocument(BaseModel):
@@ -60,9 +65,9 @@ class RunCreate(BaseModel):
     target: str | None = Field(default=None, max_length=255)
     script_name: str | None = None
     arguments: list[str] = []
-    tags: dict[str, str | None] | None = None
-    properties: dict[str, str] | None = None
-    started: float | None = None
+    tags: Tags | None = None
+    properties: Properties | None = None
+    started: Time | None = None
     run_id: str | None = Field(
         default=None, min_length=1, max_length=512, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
     )
@@ -70,21 +75,21 @@ class RunCreate(BaseModel):
 
 
 class RunUpdate(BaseModel):
-    """Only the fields given change."""
+    """Only the fields given change; null clears a field, but a run always has arguments."""
 
     display_name: str | None = None
     description: str | None = None
     target: str | None = None
     script_name: str | None = None
-    arguments: list[str] | None = None
+    arguments: list[str] = []
     snapshot_id: str | None = None
-    heartbeat: float | None = None
+    heartbeat: Time | None = None
 
 
 class StatusChange(BaseModel):
     status: RunStatus
-    started: float | None = None
-    ended: float | None = None
+    started: Time | None = None
+    ended: Time | None = None
     error: dict[str, Any] | None = None
     only_from: list[RunStatus] | None = None
 
@@ -98,26 +103,26 @@ class RunSearch(BaseModel):
 
     experiment_id: str | None = None
     parent_id: str | None = None
-    include_children: bool = True
+    include_children: Flag = True
     run_type: str | None = None
     target: str | None = None
     statuses: list[RunStatus] | None = None
     tags: dict[str, str | None] | list[str] | None = None
     properties: dict[str, str | None] | list[str] | None = None
-    limit: int | None = Field(default=None, ge=0, lt=2**63)
+    limit: Count | None = None
 
 
 class ClaimRequest(BaseModel):
     target: str = Field(min_length=1, max_length=255)
-    limit: int = Field(ge=0, le=100_000)
+    limit: JsonInt = Field(ge=0, le=100_000)
 
 
 class TagsUpdate(BaseModel):
-    tags: dict[str, str | None]
+    tags: Tags
 
 
 class PropertiesUpdate(BaseModel):
-    properties: dict[str, str]
+    properties: Properties
 
 
 class RunDocument(BaseModel):
@@ -163,7 +168,7 @@ class MetricColumns(BaseModel):
     ``PackedColumn`` for numbers)."""
 
     run_id: str = Field(min_length=1, max_length=512)
-    name: str
+    name: Name
     kind: MetricKind
     description: str = ""
     values: list[Any] | PackedColumn
@@ -176,11 +181,6 @@ class MetricColumns(BaseModel):
         if isinstance(column, dict) and set(column) == {"dtype", "base64"}:
             return unpack_column(PackedColumn.model_validate(column))
         return column
-
-    @field_validator("name")
-    @classmethod
-    def _valid_name(cls, name: str) -> str:
-        return validate_name("metric", name)
 
     @model_validator(mode="after")
     def _same_lengths(self) -> MetricColumns:
@@ -207,21 +207,16 @@ class MetricColumns(BaseModel):
 
 class LogLines(BaseModel):
     run_id: str = Field(min_length=1, max_length=512)
-    stream: str
+    stream: Name
     created: Time
     text: str
-
-    @field_validator("stream")
-    @classmethod
-    def _valid_stream(cls, stream: str) -> str:
-        return validate_name("log stream", stream)
 
 
 class WriteBatchDocument(BaseModel):
     """One flush of a client. ``(client_id, seq)`` names it: a batch sent again is stored once."""
 
     client_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
-    seq: int = Field(ge=0, lt=2**63)
+    seq: Count
     metrics: list[MetricColumns] = []
     logs: list[LogLines] = []
     heartbeats: list[str] = []
@@ -288,8 +283,8 @@ class ModelCreate(BaseModel):
     run_id: str = Field(min_length=1, max_length=512)
     path: str
     files: list[str]
-    tags: dict[str, str | None] = {}
-    properties: dict[str, str] = {}
+    tags: Tags = {}
+    properties: Properties = {}
     description: str | None = None
 
 
