@@ -17,8 +17,8 @@ _STREAMED = ("/artifacts/", "/snapshot-blobs")
 
 
 class BodyLimit:
-    """Refuses (413) a request whose declared body exceeds ``limit`` bytes, or a JSON request
-    that declares no length, before the app reads any of it."""
+    """Refuses (413) a request whose declared body exceeds ``limit`` bytes, or (411) one that
+    sends a body without saying its length, before the app reads any of it."""
 
     def __init__(self, app: ASGIApp, limit: int = MAX_JSON_BYTES) -> None:
         self.app = app
@@ -33,7 +33,9 @@ class BodyLimit:
             return
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) <= self.limit:
+        # Without Content-Length or Transfer-Encoding a request has no body (RFC 9112).
+        no_body = length is None and b"transfer-encoding" not in headers
+        if no_body or (length is not None and length.isdigit() and int(length) <= self.limit):
             await self.app(scope, receive, send)
             return
         problem = (
