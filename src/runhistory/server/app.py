@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from runhistory import __version__
 from runhistory.errors import (
@@ -37,9 +38,10 @@ from runhistory.server.api import (
     snapshots,
 )
 from runhistory.server.auth import require_token
-from runhistory.server.encoding import NanJSONResponse, json_response
+from runhistory.server.encoding import NanJSONResponse, error_document, json_response
 from runhistory.server.ingest import BatchIngest
 from runhistory.server.limits import BodyLimit
+from runhistory.server.responses import error_responses
 from runhistory.server.tokens import TokenStore
 from runhistory.settings import Settings
 from runhistory.store.base import Store
@@ -65,9 +67,16 @@ def create_app(settings: Settings, store: Store | None = None, *, auth: bool = F
     app.state.store = store
     app.state.ingest = BatchIngest(store)
     app.state.tokens = token_store(store) if auth else None
+    # Only a server with auth on declares the bearer scheme and its refusals in its document.
+    guarded = [Depends(require_token)] if auth else []
+    refusals = error_responses(401, 403) if auth else None
     for module in ROUTERS:
-        guarded = [] if module is health else [Depends(require_token)]
-        app.include_router(module.router, prefix=API_PREFIX, dependencies=guarded)
+        if module is health:
+            app.include_router(module.router, prefix=API_PREFIX)
+        else:
+            app.include_router(
+                module.router, prefix=API_PREFIX, dependencies=guarded, responses=refusals
+            )
     app.add_exception_handler(RunHistoryError, _runhistory_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
@@ -96,10 +105,6 @@ def token_store(store: Store) -> TokenStore:
     return TokenStore(db)
 
 
-def error_document(error: RunHistoryError) -> dict[str, str]:
-    return {"error_code": error.error_code, "message": error.message}
-
-
 async def _runhistory_error(request: Request, error: RunHistoryError) -> NanJSONResponse:
     response = json_response(error_document(error), error.http_status)
     if error.http_status == 401:
@@ -108,11 +113,20 @@ async def _runhistory_error(request: Request, error: RunHistoryError) -> NanJSON
 
 
 async def _validation_error(request: Request, error: RequestValidationError) -> NanJSONResponse:
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in error.errors()
-    )
+    problems = "; ".join(_validation_problem(e) for e in error.errors())
     message = f"the request was refused: {problems}"
     return json_response({"error_code": InvalidValueError.error_code, "message": message}, 422)
+
+
+def _validation_problem(problem: dict[str, Any]) -> str:
+    """Where in the request, what is wrong, and the value refused (when one was sent)."""
+    where = ".".join(str(part) for part in problem.get("loc", ()))
+    text = f"{where}: {problem.get('msg', '')}"
+    # A failed check of ours (value_error) quotes the value itself.
+    if problem.get("type") not in ("missing", "value_error") and "input" in problem:
+        sent = repr(problem["input"])
+        text += f" (got {sent if len(sent) <= 60 else sent[:57] + '...'})"
+    return text
 
 
 async def _http_error(request: Request, error: HTTPException) -> NanJSONResponse:
@@ -120,7 +134,23 @@ async def _http_error(request: Request, error: HTTPException) -> NanJSONResponse
     cls = codes.get(error.status_code)
     code = cls.error_code if cls is not None else f"http_{error.status_code}"
     message = f"{request.method} {request.url.path}: {error.detail}"
-    return json_response({"error_code": code, "message": message}, error.status_code)
+    response = json_response({"error_code": code, "message": message}, error.status_code)
+    response.headers.update(error.headers or {})
+    if error.status_code == 405:
+        # Starlette names the methods of the first route of the path; a path served by
+        # several routes (GET and PATCH of a run) allows the methods of all of them.
+        response.headers["Allow"] = ", ".join(allowed_methods(request))
+    return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the routes of the request's path answer."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> NanJSONResponse:

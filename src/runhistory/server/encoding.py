@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
+from runhistory.errors import RunHistoryError
 from runhistory.model import ArtifactRecord, ExperimentRecord, ModelRecord, RunRecord
 from runhistory.store.base import MetricData
 
@@ -28,6 +29,11 @@ class NanJSONResponse(JSONResponse):
 
 def json_response(content: Any, status_code: int = 200) -> NanJSONResponse:
     return NanJSONResponse(content, status_code=status_code)
+
+
+def error_document(error: RunHistoryError) -> dict[str, str]:
+    """The body of an error response: ``{error_code, message}``."""
+    return {"error_code": error.error_code, "message": error.message}
 
 
 def experiment_json(record: ExperimentRecord) -> dict[str, Any]:

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from typing import BinaryIO, cast
 
 from starlette.requests import Request
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from runhistory.errors import InvalidValueError
+from runhistory.server.encoding import error_document, json_response
 
 BLOCK = 1024 * 1024
 SPOOL_MEMORY = 8 * 1024 * 1024
@@ -44,19 +45,27 @@ async def spool_body(request: Request) -> BinaryIO:
 
 def stream_file(
     source: BinaryIO, size: int, content_type: str, range_header: str | None
-) -> StreamingResponse:
-    """``source`` (``size`` bytes) as a response, or the part a ``Range: bytes=a-b`` asks for."""
+) -> Response:
+    """``source`` (``size`` bytes) as a response, or the part a ``Range: bytes=a-b`` asks for.
+
+    A Range header that is not one valid byte range is ignored (the whole file, as RFC 9110
+    allows); a valid one that starts past the end is refused (416)."""
     headers = {"Accept-Ranges": "bytes"}
     start, end = 0, size - 1
     status = 200
-    if range_header:
-        wanted = _parse_range(range_header, size)
-        if wanted is None:
+    wanted = _parse_range(range_header) if range_header else None
+    if wanted is not None:
+        fitted = _fit_range(wanted, size)
+        if fitted is None:
             source.close()
-            return StreamingResponse(
-                iter(()), status_code=416, headers={"Content-Range": f"bytes */{size}"}
+            problem = InvalidValueError(
+                f"range {range_header!r} lies outside the file of {size} bytes; "
+                f"ask for bytes below {size}"
             )
-        start, end = wanted
+            refused = json_response(error_document(problem), 416)
+            refused.headers["Content-Range"] = f"bytes */{size}"
+            return refused
+        start, end = fitted
         status = 206
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     headers["Content-Length"] = str(max(end - start + 1, 0))
@@ -68,22 +77,27 @@ def stream_file(
     )
 
 
-def _parse_range(header: str, size: int) -> tuple[int, int] | None:
-    """(first, last) byte of a single-range header; None when it cannot be satisfied."""
+def _parse_range(header: str) -> tuple[int | None, int | None] | None:
+    """(first, last) of a single byte range, either may be open; None when it is not one."""
     match = _RANGE.match(header.strip())
     if match is None or match.group(1) == match.group(2) == "":
         return None
-    first, last = match.group(1), match.group(2)
-    if first == "":
-        length = int(last)
-        if length == 0:
-            return None
-        return max(size - length, 0), size - 1
-    start = int(first)
-    end = size - 1 if last == "" else min(int(last), size - 1)
-    if start >= size or end < start:
+    first = int(match.group(1)) if match.group(1) else None
+    last = int(match.group(2)) if match.group(2) else None
+    if first is not None and last is not None and last < first:
         return None
-    return start, end
+    return first, last
+
+
+def _fit_range(wanted: tuple[int | None, int | None], size: int) -> tuple[int, int] | None:
+    """(first, last) byte of ``wanted`` within the file; None when none of it is there."""
+    first, last = wanted
+    if first is None:
+        assert last is not None  # a suffix range: the last ``last`` bytes
+        return None if last == 0 or size == 0 else (max(size - last, 0), size - 1)
+    if first >= size:
+        return None
+    return first, size - 1 if last is None else min(last, size - 1)
 
 
 def _blocks(source: BinaryIO, start: int, stop: int) -> Iterator[bytes]:

@@ -12,6 +12,8 @@ from runhistory.errors import NotFoundError
 from runhistory.server.charts import MAX_BUCKETS, chart_series
 from runhistory.server.dependencies import IngestDependency, StoreDependency
 from runhistory.server.encoding import json_response, metric_json
+from runhistory.server.fields import INT64_SCHEMA
+from runhistory.server.responses import JSON_BODY, error_responses
 from runhistory.server.schemas import (
     ChartDocument,
     MetricDocument,
@@ -20,10 +22,14 @@ from runhistory.server.schemas import (
 )
 from runhistory.store.base import LogAppend, MetricAppend, WriteBatch
 
-router = APIRouter(tags=["metrics"])
+router = APIRouter(tags=["metrics"], responses=error_responses(422))
 
 
-@router.post("/batches", response_model=WriteBatchResult)
+@router.post(
+    "/batches",
+    response_model=WriteBatchResult,
+    responses=error_responses(404, 409, *JSON_BODY),
+)
 def append_batch(body: WriteBatchDocument, ingest: IngestDependency) -> WriteBatchResult:
     """Store one flush of a client: metric points as columns, log lines and heartbeats.
 
@@ -48,13 +54,17 @@ def append_batch(body: WriteBatchDocument, ingest: IngestDependency) -> WriteBat
     return WriteBatchResult(problems=problems, duplicate=duplicate)
 
 
-@router.get("/runs/{run_id}/metric-kinds", response_model=dict[str, str])
+@router.get(
+    "/runs/{run_id}/metric-kinds", response_model=dict[str, str], responses=error_responses(404)
+)
 def metric_kinds(run_id: str, store: StoreDependency) -> dict[str, str]:
     store.get_run(run_id)
     return {name: kind.value for name, kind in store.metric_kinds(run_id).items()}
 
 
-@router.get("/runs/{run_id}/metrics", response_model=list[MetricDocument])
+@router.get(
+    "/runs/{run_id}/metrics", response_model=list[MetricDocument], responses=error_responses(404)
+)
 def read_metrics(
     run_id: str,
     store: StoreDependency,
@@ -64,14 +74,16 @@ def read_metrics(
     return json_response([metric_json(m) for m in store.read_metrics(run_id, name)])
 
 
-@router.get("/runs/{run_id}/chart", response_model=ChartDocument)
+@router.get(
+    "/runs/{run_id}/chart", response_model=ChartDocument, responses=error_responses(400, 404)
+)
 def chart(
     run_id: str,
     store: StoreDependency,
     name: Annotated[str, Query(description="the metric to draw")],
     buckets: Annotated[int, Query(ge=1, le=MAX_BUCKETS)] = 2000,
-    first_step: Annotated[int | None, Query(ge=-(2**63), lt=2**63)] = None,
-    last_step: Annotated[int | None, Query(ge=-(2**63), lt=2**63)] = None,
+    first_step: Annotated[int | None, Query(ge=-(2**63), lt=2**63), INT64_SCHEMA] = None,
+    last_step: Annotated[int | None, Query(ge=-(2**63), lt=2**63), INT64_SCHEMA] = None,
 ) -> Response:
     """A metric reduced to at most ``buckets`` min/max buckets over a step range."""
     store.get_run(run_id)

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from runhistory.errors import ConflictError
-from runhistory.model import validate_name, validate_text_value
 from runhistory.server.dependencies import StoreDependency
 from runhistory.server.encoding import json_response, run_json
+from runhistory.server.responses import JSON_BODY, error_responses
 from runhistory.server.schemas import (
     ClaimRequest,
     PropertiesUpdate,
@@ -24,10 +24,15 @@ from runhistory.server.schemas import (
 )
 from runhistory.store.base import RunQuery
 
-router = APIRouter(prefix="/runs", tags=["runs"])
+router = APIRouter(prefix="/runs", tags=["runs"], responses=error_responses(422))
 
 
-@router.post("", response_model=RunDocument, status_code=201)
+@router.post(
+    "",
+    response_model=RunDocument,
+    status_code=201,
+    responses=error_responses(404, 409, *JSON_BODY),
+)
 def create_run(body: RunCreate, store: StoreDependency) -> Response:
     if body.run_id is not None and store.find_runs(body.run_id, 1) == [body.run_id]:
         raise ConflictError(
@@ -47,28 +52,32 @@ def find_runs(
     return store.find_runs(prefix, limit)
 
 
-@router.post("/search", response_model=list[RunDocument])
+@router.post("/search", response_model=list[RunDocument], responses=error_responses(*JSON_BODY))
 def list_runs(body: RunSearch, store: StoreDependency) -> Response:
     records = store.list_runs(RunQuery(**body.model_dump()))
     return json_response([run_json(r) for r in records])
 
 
-@router.post("/claim", response_model=list[RunDocument])
+@router.post("/claim", response_model=list[RunDocument], responses=error_responses(*JSON_BODY))
 def claim_runs(body: ClaimRequest, store: StoreDependency) -> Response:
     return json_response([run_json(r) for r in store.claim_runs(body.target, body.limit)])
 
 
-@router.get("/{run_id}", response_model=RunDocument)
+@router.get("/{run_id}", response_model=RunDocument, responses=error_responses(404))
 def get_run(run_id: str, store: StoreDependency) -> Response:
     return json_response(run_json(store.get_run(run_id)))
 
 
-@router.patch("/{run_id}", status_code=204)
+@router.patch("/{run_id}", status_code=204, responses=error_responses(404, 409, *JSON_BODY))
 def update_run(run_id: str, body: RunUpdate, store: StoreDependency) -> None:
     store.update_run(run_id, **body.model_dump(exclude_unset=True))
 
 
-@router.post("/{run_id}/status", response_model=StatusChanged)
+@router.post(
+    "/{run_id}/status",
+    response_model=StatusChanged,
+    responses=error_responses(404, 409, *JSON_BODY),
+)
 def set_status(run_id: str, body: StatusChange, store: StoreDependency) -> StatusChanged:
     changed = store.set_status(
         run_id,
@@ -81,25 +90,19 @@ def set_status(run_id: str, body: StatusChange, store: StoreDependency) -> Statu
     return StatusChanged(changed=changed)
 
 
-@router.put("/{run_id}/tags", status_code=204)
+@router.put("/{run_id}/tags", status_code=204, responses=error_responses(404, *JSON_BODY))
 def set_tags(run_id: str, body: TagsUpdate, store: StoreDependency) -> None:
-    tags = {
-        validate_name("tag", k): None if v is None else validate_text_value("tag", v)
-        for k, v in body.tags.items()
-    }
-    store.set_tags(run_id, tags)
+    store.set_tags(run_id, body.tags)
 
 
-@router.delete("/{run_id}/tags", status_code=204)
+@router.delete("/{run_id}/tags", status_code=204, responses=error_responses(404))
 def remove_tags(run_id: str, store: StoreDependency, key: Annotated[list[str], Query()]) -> None:
     store.get_run(run_id)
     store.remove_tags(run_id, key)
 
 
-@router.post("/{run_id}/properties", status_code=204)
+@router.post(
+    "/{run_id}/properties", status_code=204, responses=error_responses(404, 409, *JSON_BODY)
+)
 def add_properties(run_id: str, body: PropertiesUpdate, store: StoreDependency) -> None:
-    properties = {
-        validate_name("property", k): validate_text_value("property", v)
-        for k, v in body.properties.items()
-    }
-    store.add_properties(run_id, properties)
+    store.add_properties(run_id, body.properties)
