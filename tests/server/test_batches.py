@@ -238,6 +238,59 @@ def test_malformed_packed_columns_are_refused(
     assert point_count(store, run_id) == 0
 
 
+def test_shared_columns_are_sent_once_and_named_by_later_metrics(
+    client: TestClient, store: SqlStore
+) -> None:
+    run_id = make_run(store)
+    first = batch_body(run_id, count=3)["metrics"][0]
+    first.update(timestamps=packed([1.0, 2.0, 3.0], "<f8"), steps=[5, 6, 7])
+    second = {**first, "name": "acc", "values": [0.5, 0.25, 0.125]}
+    second.update(timestamps={"same_as": 0}, steps={"same_as": 0})
+    body = {"client_id": "c", "seq": 1, "metrics": [first, second]}
+    assert client.post("/api/v1/batches", json=body).json()["problems"] == []
+    acc = store.read_metrics(run_id, ["acc"])[0]
+    assert (acc.steps.tolist(), acc.timestamps.tolist()) == ([5, 6, 7], [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    ("reference", "values"),
+    [({"same_as": 1}, [0.5] * 3), ({"same_as": 0}, [0.5] * 4)],
+    ids=["not-earlier", "other-length"],
+)
+def test_bad_column_references_are_refused(
+    client: TestClient, store: SqlStore, reference: dict[str, int], values: list[float]
+) -> None:
+    run_id = make_run(store)
+    first = batch_body(run_id, count=3)["metrics"][0]
+    second = {**first, "name": "acc", "values": values, "timestamps": reference}
+    body = {"client_id": "c", "seq": 1, "metrics": [first, second]}
+    refused = client.post("/api/v1/batches", json=body)
+    assert refused.status_code == 422, refused.text
+    assert point_count(store, run_id) == 0
+
+
+def test_log_metrics_through_a_server_sends_shared_columns_once(
+    rest: RestStore, store: SqlStore
+) -> None:
+    from runhistory.store.batches import batch_body as wire_body
+
+    run_id = make_run(store)
+    times, steps = [1.0 + i for i in range(100)], list(range(100))
+    batch = WriteBatch(
+        [
+            MetricAppend(run_id, f"m{j}", MetricKind.SCALAR, "", [float(j)] * 100, times, steps)
+            for j in range(20)
+        ]
+    )
+    sent = json.loads(wire_body("c", 1, batch))
+    assert [m["timestamps"] for m in sent["metrics"][1:]] == [{"same_as": 0}] * 19
+    rest.append(batch)
+    stored = {m.name: m for m in store.read_metrics(run_id)}
+    assert all(
+        m.timestamps.tolist() == times and m.steps.tolist() == steps for m in stored.values()
+    )
+
+
 def test_long_numeric_columns_keep_their_types(rest: RestStore, store: SqlStore) -> None:
     run_id = make_run(store)
     ints = list(range(1000))

@@ -52,3 +52,20 @@ def test_what_cannot_be_charted_is_refused(client: TestClient, store: SqlStore) 
     assert missing.status_code == 404
     too_many = client.get(f"/api/v1/runs/{run_id}/chart", params={"name": "x", "buckets": 0})
     assert too_many.status_code == 422
+
+
+def test_one_metric_of_many_runs(client: TestClient, store: SqlStore) -> None:
+    first = run_with(store, "loss", [3.0, 2.0, 1.0], MetricKind.SCALAR)
+    second = run_with(store, "loss", [5.0, 4.0], MetricKind.SCALAR)
+    other = run_with(store, "acc", [0.5], MetricKind.SCALAR)
+    charts = client.get(
+        "/api/v1/charts",
+        params={"name": "loss", "run_id": [first, second, other], "buckets": 1},
+    ).json()
+    assert [(c["run_id"], c["count"], c["minimum"], c["maximum"]) for c in charts] == [
+        (first, 3, [1.0], [3.0]),
+        (second, 2, [4.0], [5.0]),
+    ]  # the run without the metric is left out
+    unknown = client.get("/api/v1/charts", params={"name": "loss", "run_id": [first, "nope"]})
+    assert unknown.status_code == 404
+    assert client.get("/api/v1/charts", params={"name": "loss"}).status_code == 422

@@ -1,10 +1,11 @@
 """Chart series from the store: buckets built from chunk overviews agree with the points they
-summarise, on SQLite and PostgreSQL; chunks without an overview are decoded instead."""
+summarise, on SQLite, PostgreSQL and through a server; chunks without an overview are decoded."""
 
 from __future__ import annotations
 
 import itertools
 import math
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from runhistory.store.overview import BLOCK_POINTS, DENSE_BUCKET_POINTS, ChartSe
 from ..conftest import make_workspace
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "server"])
 def database_workspace(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
     workspace = make_workspace(request.param, tmp_path, request)
     yield workspace
@@ -86,9 +87,24 @@ def test_sparse_charts_and_chunks_without_overviews_are_exact(run: Run) -> None:
     edges = np.linspace(0, 50_000, 2_001)
     assert chart_counts(exact) == [int(b) - int(a) for a, b in itertools.pairwise(edges)]
     assert_buckets_summarise(exact, np.arange(50_000), values)
-    # Chunks written before overviews existed (NULL) chart the same through their points.
-    store.db.write(lambda c: c.execute("DELETE FROM metric_overviews"))  # type: ignore[attr-defined]
-    assert store.metric_chart(run.id, "loss", 2_000) == exact  # type: ignore[attr-defined]
+
+
+def test_chunks_without_overviews_chart_through_their_points(
+    run: Run, request: pytest.FixtureRequest
+) -> None:
+    values = noisy(100_000, seed=4)
+    log_in_flushes(run, "loss", values, flushes=2)
+    # As chunks written before revision 0004 are: no overview rows.
+    store = run._store
+    if hasattr(store, "db"):
+        store.db.write(lambda c: c.execute("DELETE FROM metric_overviews"))
+    else:
+        server = request.getfixturevalue("server")
+        with sqlite3.connect(server.database) as connection:
+            connection.execute("DELETE FROM metric_overviews")
+    chart = store.metric_chart(run.id, "loss", 100)  # type: ignore[attr-defined]
+    assert chart_counts(chart) == [1_000] * 100  # every point decoded: exactly equal buckets
+    assert_buckets_summarise(chart, np.arange(100_000), values)
 
 
 def chart_counts(chart: ChartSeries) -> list[int]:

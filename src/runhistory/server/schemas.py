@@ -10,7 +10,7 @@ import base64
 import binascii
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
 from runhistory.model import MAX_ROW_COLUMNS, MetricKind, RunStatus, validate_name
 from runhistory.server.fields import (
@@ -163,6 +163,13 @@ class PackedColumn(BaseModel):
     base64: str
 
 
+class ColumnRef(BaseModel):
+    """The same column (timestamps or steps) as the metric at index ``same_as`` of the batch's
+    ``metrics``, an earlier one: the metrics of one ``log_metrics`` call share them."""
+
+    same_as: Count
+
+
 class MetricColumns(BaseModel):
     """Points to append to one metric, as columns of equal length (each a JSON array, or a
     ``PackedColumn`` for numbers)."""
@@ -172,37 +179,34 @@ class MetricColumns(BaseModel):
     kind: MetricKind
     description: str = ""
     values: list[Any] | PackedColumn
-    timestamps: list[Time] | PackedColumn
-    steps: list[Int64 | None] | PackedColumn | None = None
-
-    @field_validator("values", "timestamps", "steps", mode="before")
-    @classmethod
-    def _unpacked(cls, column: Any) -> Any:
-        if isinstance(column, dict) and set(column) == {"dtype", "base64"}:
-            return unpack_column(PackedColumn.model_validate(column))
-        return column
+    timestamps: list[Time] | PackedColumn | ColumnRef
+    steps: list[Int64 | None] | PackedColumn | ColumnRef | None = None
+    # The columns unpacked and resolved by WriteBatchDocument: values (a float64 array for
+    # packed floats, else a list), timestamps, steps (lists).
+    _columns: tuple[Any, list[float], list[int | None] | None] | None = PrivateAttr(None)
 
     @model_validator(mode="after")
-    def _same_lengths(self) -> MetricColumns:
-        assert isinstance(self.values, list) and isinstance(self.timestamps, list)
-        assert not isinstance(self.steps, PackedColumn)  # unpacked before validation
-        lengths = {len(self.values), len(self.timestamps)}
-        if self.steps is not None:
-            lengths.add(len(self.steps))
-        if len(lengths) != 1:
+    def _rows(self) -> MetricColumns:
+        if not self.kind.is_columnar:
+            return self
+        if not isinstance(self.values, list):
             raise ValueError(
-                f"metric {self.name!r}: values, timestamps and steps must have the same length"
+                f"{self.kind} metric {self.name!r}: values must be an array of objects, "
+                "not a packed column"
             )
-        if self.kind.is_columnar:
-            for row in self.values:
-                if not isinstance(row, dict) or len(row) > MAX_ROW_COLUMNS:
-                    raise ValueError(
-                        f"{self.kind} metric {self.name!r}: each value must be an object of "
-                        f"at most {MAX_ROW_COLUMNS} columns, not {str(row)[:60]}"
-                    )
-                for column in row:
-                    validate_name("column", column)
+        for row in self.values:
+            if not isinstance(row, dict) or len(row) > MAX_ROW_COLUMNS:
+                raise ValueError(
+                    f"{self.kind} metric {self.name!r}: each value must be an object of "
+                    f"at most {MAX_ROW_COLUMNS} columns, not {str(row)[:60]}"
+                )
+            for column in row:
+                validate_name("column", column)
         return self
+
+    def columns(self) -> tuple[Any, list[float], list[int | None] | None]:
+        assert self._columns is not None, "resolved when the batch is validated"
+        return self._columns
 
 
 class LogLines(BaseModel):
@@ -220,6 +224,48 @@ class WriteBatchDocument(BaseModel):
     metrics: list[MetricColumns] = []
     logs: list[LogLines] = []
     heartbeats: list[str] = []
+
+    @model_validator(mode="after")
+    def _resolve_columns(self) -> WriteBatchDocument:
+        """Unpack packed columns (each shared one once), resolve references, check lengths."""
+        unpacked: dict[int, Any] = {}  # by id of the PackedColumn: shared ones stay shared
+
+        def column(index: int, field: str, check: Any) -> Any:
+            found = getattr(self.metrics[index], field)
+            if isinstance(found, ColumnRef):
+                if found.same_as >= index:
+                    raise ValueError(
+                        f"metrics[{index}].{field}: same_as {found.same_as} must name an "
+                        "earlier metric of the batch"
+                    )
+                return self.metrics[found.same_as].columns()[_FIELDS.index(field)]
+            if isinstance(found, PackedColumn):
+                if id(found) not in unpacked:
+                    unpacked[id(found)] = check(unpack_column(found), field, index)
+                return unpacked[id(found)]
+            return found
+
+        for index, metric in enumerate(self.metrics):
+            values = metric.values
+            if isinstance(values, PackedColumn):
+                values = unpack_column(values)
+                if values.dtype.kind != "f":
+                    values = values.tolist()  # ints stay Python ints, as JSON ones do
+            timestamps = column(index, "timestamps", _finite_list)
+            steps = None if metric.steps is None else column(index, "steps", _plain_list)
+            lengths = {len(values), len(timestamps)} | (
+                {len(steps)} if steps is not None else set()
+            )
+            if len(lengths) != 1:
+                raise ValueError(
+                    f"metric {metric.name!r}: values, timestamps and steps must have the same "
+                    f"length, not {', '.join(map(str, sorted(lengths)))}"
+                )
+            metric._columns = (values, timestamps, steps)
+        return self
+
+
+_FIELDS = ("values", "timestamps", "steps")
 
 
 class WriteBatchResult(BaseModel):
@@ -242,8 +288,8 @@ class ChartDocument(BaseModel):
     """Consecutive points in buckets: each bucket's first and last step, least and greatest
     value (null where every value of the bucket is NaN)."""
 
+    run_id: str
     name: str
-    kind: MetricKind
     count: int = Field(description="points in the step range")
     first_steps: list[int]
     last_steps: list[int]
@@ -300,15 +346,28 @@ class ModelDocument(BaseModel):
     created: float
 
 
-def unpack_column(column: PackedColumn) -> list[Any]:
-    """The numbers of a packed column, as a list."""
+def unpack_column(column: PackedColumn) -> Any:
+    """The numbers of a packed column, as a numpy array."""
     import numpy as np
 
     try:
         raw = base64.b64decode(column.base64, validate=True)
-        numbers: list[Any] = np.frombuffer(raw, dtype=column.dtype).tolist()
+        return np.frombuffer(raw, dtype=column.dtype).astype(column.dtype[1:])
     except (binascii.Error, ValueError):
         raise ValueError(
             f"a packed column must hold base64 of whole {column.dtype} numbers"
         ) from None
-    return numbers
+
+
+def _finite_list(numbers: Any, field: str, index: int) -> list[Any]:
+    import numpy as np
+
+    if not bool(np.isfinite(numbers).all()):
+        raise ValueError(f"metrics[{index}].{field} must be finite numbers")
+    result: list[Any] = numbers.tolist()
+    return result
+
+
+def _plain_list(numbers: Any, field: str, index: int) -> list[Any]:
+    result: list[Any] = numbers.tolist()
+    return result

@@ -74,14 +74,18 @@ class SentBatch:
 
 def batch_body(client_id: str, seq: int, batch: WriteBatch) -> bytes:
     """The request body of ``batch``, numbered ``(client_id, seq)``."""
-    # The timestamps and steps of log_metrics calls are one list shared by many metrics.
-    done: dict[int, tuple[Any, Any]] = {}
+    # The timestamps and steps of log_metrics calls are one list shared by many metrics: it is
+    # sent with the first of them, the others name that one ({"same_as": index}).
+    first_with: dict[tuple[str, int], tuple[Any, int]] = {}
 
-    def packed_once(column: Any) -> Any:
-        found = done.get(id(column))
-        if found is None:
-            found = done[id(column)] = (column, packed(column))
-        return found[1]
+    def column(index: int, field: str, value: Any) -> Any:
+        if value is None:
+            return None
+        found = first_with.get((field, id(value)))
+        if found is not None:
+            return {"same_as": found[1]}
+        first_with[field, id(value)] = (value, index)
+        return packed(value)
 
     document = {
         "client_id": client_id,
@@ -93,10 +97,10 @@ def batch_body(client_id: str, seq: int, batch: WriteBatch) -> bytes:
                 "kind": MetricKind(m.kind).value,
                 "description": m.description,
                 "values": packed(m.values),
-                "timestamps": packed_once(m.timestamps),
-                "steps": None if m.steps is None else packed_once(m.steps),
+                "timestamps": column(index, "timestamps", m.timestamps),
+                "steps": column(index, "steps", m.steps),
             }
-            for m in batch.metrics
+            for index, m in enumerate(batch.metrics)
         ],
         "logs": [dataclasses.asdict(e) for e in batch.logs],
         "heartbeats": batch.heartbeats,

@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from runhistory.errors import NotFoundError
-from runhistory.server.charts import MAX_BUCKETS, chart_series
+from runhistory.errors import NotFoundError, RunNotFoundError
 from runhistory.server.dependencies import IngestDependency, StoreDependency
 from runhistory.server.encoding import json_response, metric_json
 from runhistory.server.fields import INT64_SCHEMA
@@ -21,6 +20,7 @@ from runhistory.server.schemas import (
     WriteBatchResult,
 )
 from runhistory.store.base import LogAppend, MetricAppend, WriteBatch
+from runhistory.store.overview import MAX_BUCKETS
 
 router = APIRouter(tags=["metrics"], responses=error_responses(422))
 
@@ -36,15 +36,7 @@ def append_batch(body: WriteBatchDocument, ingest: IngestDependency) -> WriteBat
     Sending the same ``(client_id, seq)`` again stores nothing and answers ``duplicate``."""
     batch = WriteBatch(
         metrics=[
-            MetricAppend(
-                m.run_id,
-                m.name,
-                m.kind,
-                m.description,
-                m.values,  # type: ignore[arg-type]  # columns are unpacked on validation
-                m.timestamps,  # type: ignore[arg-type]
-                m.steps,  # type: ignore[arg-type]
-            )
+            MetricAppend(m.run_id, m.name, m.kind, m.description, *m.columns())
             for m in body.metrics
         ],
         logs=[LogAppend(e.run_id, e.stream, e.created, e.text) for e in body.logs],
@@ -74,6 +66,10 @@ def read_metrics(
     return json_response([metric_json(m) for m in store.read_metrics(run_id, name)])
 
 
+StepBound = Annotated[int | None, Query(ge=-(2**63), lt=2**63), INT64_SCHEMA]
+Buckets = Annotated[int, Query(ge=1, le=MAX_BUCKETS, description="at most this many buckets")]
+
+
 @router.get(
     "/runs/{run_id}/chart", response_model=ChartDocument, responses=error_responses(400, 404)
 )
@@ -81,14 +77,35 @@ def chart(
     run_id: str,
     store: StoreDependency,
     name: Annotated[str, Query(description="the metric to draw")],
-    buckets: Annotated[int, Query(ge=1, le=MAX_BUCKETS)] = 2000,
-    first_step: Annotated[int | None, Query(ge=-(2**63), lt=2**63), INT64_SCHEMA] = None,
-    last_step: Annotated[int | None, Query(ge=-(2**63), lt=2**63), INT64_SCHEMA] = None,
+    buckets: Buckets = 2000,
+    first_step: StepBound = None,
+    last_step: StepBound = None,
 ) -> Response:
-    """A metric reduced to at most ``buckets`` min/max buckets over a step range."""
-    store.get_run(run_id)
-    found = store.read_metrics(run_id, [name])
-    if not found:
-        raise NotFoundError(f"run {run_id!r} has no metric {name!r}")
-    series = chart_series(found[0], buckets, first_step, last_step)
-    return json_response({"name": name, "kind": found[0].kind.value, **dataclasses.asdict(series)})
+    """A metric reduced to at most ``buckets`` min/max buckets over a step range. A range of
+    many points per bucket is read from the overviews stored with each chunk (min/max per block
+    of points), not decoded point by point."""
+    series = store.metric_chart(run_id, name, buckets, first_step, last_step)
+    return json_response({"run_id": run_id, "name": name, **dataclasses.asdict(series)})
+
+
+@router.get("/charts", response_model=list[ChartDocument], responses=error_responses(400, 404))
+def charts(
+    store: StoreDependency,
+    name: Annotated[str, Query(description="the metric to draw")],
+    run_id: Annotated[list[str], Query(min_length=1, max_length=100, description="the runs")],
+    buckets: Buckets = 2000,
+    first_step: StepBound = None,
+    last_step: StepBound = None,
+) -> Response:
+    """One metric of many runs (to compare them), each as ``/runs/{run_id}/chart`` gives it;
+    runs that have not logged the metric are left out."""
+    found = []
+    for run in dict.fromkeys(run_id):
+        try:
+            series = store.metric_chart(run, name, buckets, first_step, last_step)
+        except RunNotFoundError:
+            raise
+        except NotFoundError:
+            continue
+        found.append({"run_id": run, "name": name, **dataclasses.asdict(series)})
+    return json_response(found)

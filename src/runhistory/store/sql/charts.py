@@ -33,6 +33,8 @@ def read_chart(
     last_step: int | None,
 ) -> ChartSeries:
     """The points of metric ``name`` with ``first_step <= step <= last_step`` in ``buckets``."""
+    if buckets < 1:
+        raise InvalidValueError(f"a chart needs at least one bucket, not {buckets}")
     row = cursor.execute(
         "SELECT kind FROM metrics WHERE run_id = ? AND name = ?", (run_id, name)
     ).fetchone()
