@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
-from runhistory.model import RunStatus
-from runhistory.store.base import RunQuery
+from runhistory.model import MetricKind, RunStatus
+from runhistory.store.base import MetricAppend, RunQuery, WriteBatch
 from runhistory.store.rest import RestStore
 from runhistory.store.sql.store import SqlStore
 
@@ -69,3 +70,28 @@ def test_claims_tags_and_archiving(
     archived = rest.list_experiments("archived")
     assert [(e.name, e.tags) for e in archived] == [("queries", {"team": "a"})]
     assert rest.list_experiments() == []
+
+
+def test_listings_carry_compact_summaries_with_shared_first_lines(
+    rest: RestStore, store: SqlStore, client: TestClient
+) -> None:
+    experiment = store.get_or_create_experiment("summaries")
+    layouts = [{"loss": 0.5, "acc": 1}, {"loss": 0.25, "acc": 2}, {"f1": "n/a"}, {}]
+    for metrics in layouts:
+        run_id = store.create_run(experiment.id, status=RunStatus.RUNNING, run_type="t").id
+        store.append(
+            WriteBatch(
+                [
+                    MetricAppend(run_id, n, MetricKind.SCALAR, "", [v], [1.0])
+                    for n, v in metrics.items()
+                ]
+            )
+        )
+    body = {"experiment_id": experiment.id, "summaries": "compact"}
+    documents = client.post("/api/v1/runs/search", json=body).json()
+    first_lines = [d["metrics_summary"].partition("\n")[0] for d in documents]
+    assert first_lines[0] == "" and first_lines[3] == "^"  # newest first: {}, f1, acc+loss x2
+    assert first_lines[1].startswith("{") and first_lines[2].startswith("{")
+    remote = {r.id: dict(r.metrics.last_values()) for r in rest.list_runs(RunQuery(experiment.id))}  # type: ignore[attr-defined]
+    local = {r.id: dict(r.metrics.last_values()) for r in store.list_runs(RunQuery(experiment.id))}  # type: ignore[attr-defined]
+    assert remote == local and sorted(map(len, remote.values())) == [0, 1, 2, 2]

@@ -110,6 +110,12 @@ class RunSearch(BaseModel):
     tags: dict[str, str | None] | list[str] | None = None
     properties: dict[str, str | None] | list[str] | None = None
     limit: Count | None = None
+    summaries: Literal["objects", "compact"] = Field(
+        default="objects",
+        description="how runs carry their metric summaries: 'objects' in `metrics`, or "
+        "'compact' in `metrics_summary` as the store keeps them (much cheaper for long "
+        "listings; the format is in the server documentation)",
+    )
 
 
 class ClaimRequest(BaseModel):
@@ -148,7 +154,13 @@ class RunDocument(BaseModel):
     tags: dict[str, str | None]
     properties: dict[str, str]
     metrics: dict[str, list[Any]] = Field(
-        description="{name: [kind, count, last_step, last, min, max]}"
+        description="{name: [kind, count, last_step, last, min, max]} (empty in a listing "
+        "that asked for compact summaries)"
+    )
+    metrics_summary: str | None = Field(
+        default=None,
+        description="the compact summaries, in a listing that asked for them; a first line "
+        "'^' stands for the first line of the run before it in the listing",
     )
 
 

@@ -258,7 +258,16 @@ class RestStore:
                 body[field] = [wanted]
             elif wanted is not None and not isinstance(wanted, Mapping):
                 body[field] = list(wanted)
-        return [run_record(r) for r in self._json("POST", "/runs/search", json=body)]
+        body["summaries"] = "compact"  # decoded only when read, not for every run listed
+        documents = self._json("POST", "/runs/search", json=body)
+        header = ""
+        for document in documents:
+            text = document["metrics_summary"]
+            if text.startswith("^\n"):  # the same first line as the run before
+                document["metrics_summary"] = header + text[1:]
+            else:
+                header = text.partition("\n")[0]
+        return [run_record(d) for d in documents]
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         if "arguments" in fields:

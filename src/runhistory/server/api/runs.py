@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from runhistory.errors import ConflictError
 from runhistory.server.dependencies import StoreDependency
-from runhistory.server.encoding import json_response, run_json
+from runhistory.server.encoding import json_response, run_json, shared_headers
 from runhistory.server.responses import JSON_BODY, error_responses
 from runhistory.server.schemas import (
     ClaimRequest,
@@ -54,7 +54,9 @@ def find_runs(
 
 @router.post("/search", response_model=list[RunDocument], responses=error_responses(*JSON_BODY))
 def list_runs(body: RunSearch, store: StoreDependency) -> Response:
-    records = store.list_runs(RunQuery(**body.model_dump()))
+    records = store.list_runs(RunQuery(**body.model_dump(exclude={"summaries"})))
+    if body.summaries == "compact":
+        return json_response(shared_headers([run_json(r, compact=True) for r in records]))
     return json_response([run_json(r) for r in records])
 
 
