@@ -66,10 +66,12 @@ class ServerProcess:
         self.log = open(folder / "server.log", "ab")  # noqa: SIM115 - closed in stop()
         self.start()
 
+    options: tuple[str, ...] = ()  # more options of ``runhistory server``
+
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "runhistory.cli", "server",
+                sys.executable, "-m", "runhistory.cli", "server", *self.options,
                 "--store", f"sqlite:///{self.database}",
                 "--artifacts", str(self.folder / "artifacts"),
                 "--port", str(self.port),

@@ -26,7 +26,7 @@ from schemathesis.core.result import Err
 from schemathesis.pytest.lazy import get_all_tests
 
 from runhistory import Experiment, Workspace
-from tests.conftest import ServerProcess, isolated_settings, wait_until_serving
+from tests.conftest import ServerProcess, isolated_settings
 
 # The event streams stay open while a run is active (or for ``seconds``): a generated request
 # would wait for the stream's end, which is not what these checks are about.
@@ -37,21 +37,13 @@ class AuthServerProcess(ServerProcess):
     """A ``runhistory server --auth`` subprocess, with a write token and a read token made
     before it starts."""
 
+    options = ("--auth",)
+
     def start(self) -> None:
         store = f"sqlite:///{self.database}"
         self.writer = create_token(store, "seeding", "write")
         self.reader = create_token(store, "dashboard", "read")
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "runhistory.cli", "server", "--auth",
-                "--store", store,
-                "--artifacts", str(self.folder / "artifacts"),
-                "--port", str(self.port),
-            ],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        wait_until_serving(self.url, self.process)
+        super().start()
 
 
 def create_token(store: str, name: str, scope: str) -> str:
