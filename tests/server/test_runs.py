@@ -72,7 +72,7 @@ def test_claims_tags_and_archiving(
     assert rest.list_experiments() == []
 
 
-def test_listings_carry_compact_summaries_with_shared_first_lines(
+def test_table_listings_carry_summaries_as_stored_with_shared_first_lines(
     rest: RestStore, store: SqlStore, client: TestClient
 ) -> None:
     experiment = store.get_or_create_experiment("summaries")
@@ -87,10 +87,11 @@ def test_listings_carry_compact_summaries_with_shared_first_lines(
                 ]
             )
         )
-    body = {"experiment_id": experiment.id, "summaries": "compact"}
-    documents = client.post("/api/v1/runs/search", json=body).json()
-    first_lines = [d["metrics_summary"].partition("\n")[0] for d in documents]
-    assert first_lines[0] == "" and first_lines[3] == "^"  # newest first: {}, f1, acc+loss x2
+    body = {"experiment_id": experiment.id, "format": "table"}
+    table = client.post("/api/v1/runs/search", json=body).json()
+    summaries = [row[table["fields"].index("metrics_summary")] for row in table["rows"]]
+    first_lines = [text.partition("\n")[0] for text in summaries]
+    assert first_lines[0] == "{}" and first_lines[3] == "^"  # newest: none, f1, acc+loss x2
     assert first_lines[1].startswith("{") and first_lines[2].startswith("{")
     remote = {r.id: dict(r.metrics.last_values()) for r in rest.list_runs(RunQuery(experiment.id))}  # type: ignore[attr-defined]
     local = {r.id: dict(r.metrics.last_values()) for r in store.list_runs(RunQuery(experiment.id))}  # type: ignore[attr-defined]

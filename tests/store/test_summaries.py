@@ -65,13 +65,3 @@ def test_empty_summaries() -> None:
 def test_the_plain_json_of_earlier_versions_still_reads() -> None:
     legacy = '{"loss": ["scalar", 2, 1, 0.5, 0.5, 1.0]}'
     assert MetricSummaries(legacy)["loss"].last == 0.5
-
-
-def test_the_compact_text_passes_through_unchanged() -> None:
-    text = encode_summaries(ENTRIES)
-    summaries = MetricSummaries(text)
-    assert summaries.compact() is text  # not decoded to be sent on
-    assert summaries["loss"].last == 0.125 and summaries.compact() is text
-    legacy = MetricSummaries('{"loss": ["scalar", 2, 1, 0.5, 0.5, 1.0]}').compact()
-    assert MetricSummaries(legacy)["loss"].maximum == 1.0
-    assert MetricSummaries("{}").compact() == MetricSummaries(None).compact() == ""

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse
 from runhistory.errors import RunHistoryError
 from runhistory.model import ArtifactRecord, ExperimentRecord, ModelRecord, RunRecord
 from runhistory.store.base import MetricData
-from runhistory.store.summaries import MetricSummaries, encode_summaries
+from runhistory.store.run_table import RUN_FIELDS, SUMMARY_FIELD, RunTable
 
 
 class NanJSONResponse(JSONResponse):
@@ -49,9 +49,8 @@ def model_json(record: ModelRecord) -> dict[str, Any]:
     return dataclasses.asdict(record)
 
 
-def run_json(record: RunRecord, compact: bool = False) -> dict[str, Any]:
-    """The run document; ``compact`` sends the metric summaries as the store keeps them."""
-    document = {
+def run_json(record: RunRecord) -> dict[str, Any]:
+    return {
         "id": record.id,
         "experiment_id": record.experiment_id,
         "experiment_name": record.experiment_name,
@@ -73,35 +72,25 @@ def run_json(record: RunRecord, compact: bool = False) -> dict[str, Any]:
         "config": record.config,
         "tags": record.tags,
         "properties": record.properties,
+        "metrics": {
+            s.name: [s.kind.value, s.count, s.last_step, s.last, s.minimum, s.maximum]
+            for s in record.metrics.values()
+        },
     }
-    metrics = record.metrics
-    if compact and isinstance(metrics, MetricSummaries):
-        document["metrics"] = {}
-        document["metrics_summary"] = metrics.compact()
-        return document
-    entries = {
-        s.name: [s.kind.value, s.count, s.last_step, s.last, s.minimum, s.maximum]
-        for s in metrics.values()
-    }
-    if compact:
-        document["metrics"] = {}
-        document["metrics_summary"] = encode_summaries(entries)
-    else:
-        document["metrics"] = entries
-    return document
 
 
-def shared_headers(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Compact summaries whose first line (names and kinds) is that of the run before them in
-    the listing start with ``^`` instead: runs of one experiment mostly share it."""
+def run_table_json(table: RunTable) -> dict[str, Any]:
+    """A ``RunTableDocument``: the rows as they are, but for repeated summary header lines."""
+    rows: list[Any] = table.rows
     previous = None
-    for document in documents:
-        text = document["metrics_summary"]
-        header, newline, rest = text.partition("\n")
+    for index, row in enumerate(rows):
+        text = row[SUMMARY_FIELD]
+        header, newline, rest = (text or "").partition("\n")
         if newline and header == previous:
-            document["metrics_summary"] = "^\n" + rest
+            rows[index] = shared = list(row)
+            shared[SUMMARY_FIELD] = "^\n" + rest
         previous = header
-    return documents
+    return {"fields": RUN_FIELDS, "rows": rows, "tags": table.tags, "properties": table.properties}
 
 
 def metric_json(data: MetricData) -> dict[str, Any]:

@@ -110,11 +110,10 @@ class RunSearch(BaseModel):
     tags: dict[str, str | None] | list[str] | None = None
     properties: dict[str, str | None] | list[str] | None = None
     limit: Count | None = None
-    summaries: Literal["objects", "compact"] = Field(
-        default="objects",
-        description="how runs carry their metric summaries: 'objects' in `metrics`, or "
-        "'compact' in `metrics_summary` as the store keeps them (much cheaper for long "
-        "listings; the format is in the server documentation)",
+    format: Literal["documents", "table"] = Field(
+        default="documents",
+        description="'documents': a run document each; 'table': a RunTable, the runs' rows as "
+        "the store keeps them (much cheaper for long listings)",
     )
 
 
@@ -154,14 +153,20 @@ class RunDocument(BaseModel):
     tags: dict[str, str | None]
     properties: dict[str, str]
     metrics: dict[str, list[Any]] = Field(
-        description="{name: [kind, count, last_step, last, min, max]} (empty in a listing "
-        "that asked for compact summaries)"
+        description="{name: [kind, count, last_step, last, min, max]}"
     )
-    metrics_summary: str | None = Field(
-        default=None,
-        description="the compact summaries, in a listing that asked for them; a first line "
-        "'^' stands for the first line of the run before it in the listing",
-    )
+
+
+class RunTableDocument(BaseModel):
+    """Runs as rows of ``fields`` (newest first), with the (run id, key, value) rows of their
+    tags and properties. ``arguments``, ``error`` and ``config`` are JSON text; the metric
+    summaries are the compact text the store keeps, and one whose first line equals that of the
+    row before it has '^' as its first line."""
+
+    fields: list[str]
+    rows: list[list[Any]]
+    tags: list[tuple[str, str, str | None]]
+    properties: list[tuple[str, str, str]]
 
 
 # metrics and logs -------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ from runhistory.store.rest_files import (
     segment,
     url_path,
 )
+from runhistory.store.run_table import RUN_FIELDS, SUMMARY_FIELD, RunTable, run_records
 from runhistory.store.summaries import MetricSummaries, encode_summaries
 
 if TYPE_CHECKING:
@@ -249,6 +250,9 @@ class RestStore:
         return found
 
     def list_runs(self, query: RunQuery) -> list[RunRecord]:
+        return run_records(self.list_run_table(query))
+
+    def list_run_table(self, query: RunQuery) -> RunTable:
         body = dataclasses.asdict(query)
         if query.statuses is not None:
             body["statuses"] = [RunStatus(s).value for s in query.statuses]
@@ -258,16 +262,20 @@ class RestStore:
                 body[field] = [wanted]
             elif wanted is not None and not isinstance(wanted, Mapping):
                 body[field] = list(wanted)
-        body["summaries"] = "compact"  # decoded only when read, not for every run listed
-        documents = self._json("POST", "/runs/search", json=body)
+        body["format"] = "table"  # rows as stored: summaries decode only when read
+        found = self._json("POST", "/runs/search", json=body)
+        rows = found["rows"]
+        if found["fields"] != list(RUN_FIELDS):  # another version's columns: take them by name
+            where = {name: i for i, name in enumerate(found["fields"])}
+            rows = [[row[where[f]] if f in where else None for f in RUN_FIELDS] for row in rows]
         header = ""
-        for document in documents:
-            text = document["metrics_summary"]
-            if text.startswith("^\n"):  # the same first line as the run before
-                document["metrics_summary"] = header + text[1:]
+        for row in rows:
+            text = row[SUMMARY_FIELD] or ""
+            if text.startswith("^\n"):  # the same first line as the row before
+                row[SUMMARY_FIELD] = header + text[1:]
             else:
                 header = text.partition("\n")[0]
-        return [run_record(d) for d in documents]
+        return RunTable(rows, found["tags"], found["properties"])
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         if "arguments" in fields:
@@ -618,11 +626,7 @@ def run_record(document: dict[str, Any]) -> RunRecord:
     """The ``RunRecord`` a server's run document describes."""
     fields = dict(document)
     fields["status"] = RunStatus(fields["status"])
-    compact = fields.pop("metrics_summary", None)
-    if compact is not None:  # asked for in a listing: decoded only when read
-        fields["metrics"] = MetricSummaries(compact)
-    else:
-        fields["metrics"] = MetricSummaries(encode_summaries(fields["metrics"]))
+    fields["metrics"] = MetricSummaries(encode_summaries(fields["metrics"]))
     return RunRecord(**fields)
 
 

@@ -70,25 +70,16 @@ def decode_entries(text: str) -> dict[str, list[Any]]:
 class MetricSummaries(Mapping[str, MetricSummary]):
     """``{name: MetricSummary}`` of one run, decoded on first use."""
 
-    __slots__ = ("_compact", "_index", "_kinds", "_lasts", "_names", "_numbers", "_text", "_types")
+    __slots__ = ("_index", "_kinds", "_lasts", "_names", "_numbers", "_text", "_types")
 
     def __init__(self, text: str | None = None) -> None:
         self._text = text
-        self._compact = text
         self._names: list[str] = []
-
-    def compact(self) -> str:
-        """The summaries in the compact text form the store keeps (a server sends it as is)."""
-        if self._compact and "\n" in self._compact:
-            return self._compact
-        self._ready()  # empty, or the JSON of an earlier version: encoded while decoding
-        return self._compact or ""
 
     def _decode(self) -> None:
         text, self._text = self._text, None
         if text and "\n" not in text and text != "{}":
             text = encode_summaries(json.loads(text))  # the JSON object of earlier versions
-        self._compact = text if text and text != "{}" else ""
         if not text or text == "{}":
             header, packed, others = _EMPTY_HEADER, "", ""
         else:

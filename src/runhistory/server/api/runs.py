@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from runhistory.errors import ConflictError
 from runhistory.server.dependencies import StoreDependency
-from runhistory.server.encoding import json_response, run_json, shared_headers
+from runhistory.server.encoding import json_response, run_json, run_table_json
 from runhistory.server.responses import JSON_BODY, error_responses
 from runhistory.server.schemas import (
     ClaimRequest,
@@ -17,6 +17,7 @@ from runhistory.server.schemas import (
     RunCreate,
     RunDocument,
     RunSearch,
+    RunTableDocument,
     RunUpdate,
     StatusChange,
     StatusChanged,
@@ -52,12 +53,18 @@ def find_runs(
     return store.find_runs(prefix, limit)
 
 
-@router.post("/search", response_model=list[RunDocument], responses=error_responses(*JSON_BODY))
+@router.post(
+    "/search",
+    response_model=list[RunDocument] | RunTableDocument,
+    responses=error_responses(*JSON_BODY),
+)
 def list_runs(body: RunSearch, store: StoreDependency) -> Response:
-    records = store.list_runs(RunQuery(**body.model_dump(exclude={"summaries"})))
-    if body.summaries == "compact":
-        return json_response(shared_headers([run_json(r, compact=True) for r in records]))
-    return json_response([run_json(r) for r in records])
+    """The runs the query matches, newest first: run documents, or with ``"format": "table"``
+    their rows as the store keeps them (what the Python client asks for)."""
+    query = RunQuery(**body.model_dump(exclude={"format"}))
+    if body.format == "table":
+        return json_response(run_table_json(store.list_run_table(query)))
+    return json_response([run_json(r) for r in store.list_runs(query)])
 
 
 @router.post("/claim", response_model=list[RunDocument], responses=error_responses(*JSON_BODY))

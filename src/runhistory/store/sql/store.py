@@ -13,13 +13,11 @@ Metric points are in ``metrics.py``; this module composes it. Every query is por
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import secrets
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,12 +35,12 @@ from runhistory.model import (
     RunStatus,
 )
 from runhistory.store.base import MetricData, RunQuery, WriteBatch
+from runhistory.store.run_table import RunTable, run_records
 from runhistory.store.sql.database import Cursor, Database
 from runhistory.store.sql.files import FileRecords
 from runhistory.store.sql.metrics import MetricWriter, read_metric_kinds, read_metrics
 from runhistory.store.sql.migrate import ensure_schema
 from runhistory.store.sql.models import ModelRegistry
-from runhistory.store.summaries import MetricSummaries
 
 if TYPE_CHECKING:
     from runhistory.store.overview import ChartSeries
@@ -255,6 +253,10 @@ class SqlStore(FileRecords, ModelRegistry):
         return [r[0] for r in rows]
 
     def list_runs(self, query: RunQuery) -> list[RunRecord]:
+        return run_records(self.list_run_table(query))
+
+    def list_run_table(self, query: RunQuery) -> RunTable:
+        """The rows of the runs ``query`` matches, newest first (see ``store/run_table.py``)."""
         where: list[str] = []
         params: list[Any] = []
         if query.experiment_id is not None:
@@ -282,10 +284,13 @@ class SqlStore(FileRecords, ModelRegistry):
                     clause += " AND f.value = ?"
                     params.append(value)
                 where.append(clause + ")")
-        return self._runs(" AND ".join(where) or "1 = 1", params, query.limit)
+        return self._run_table(" AND ".join(where) or "1 = 1", params, query.limit)
 
     def _runs(self, where: str, params: Sequence[Any], limit: int | None = None) -> list[RunRecord]:
         """Runs matching ``where`` (over ``runs r``), newest first, with tags and properties."""
+        return run_records(self._run_table(where, params, limit))
+
+    def _run_table(self, where: str, params: Sequence[Any], limit: int | None = None) -> RunTable:
         sql = f"SELECT {_RUN_COLUMNS} FROM {_RUN_FROM} WHERE {where} ORDER BY r.created DESC, r.number DESC"
         if limit is None:
             # Without a limit the side tables join on the same condition, which is cheaper
@@ -309,17 +314,7 @@ class SqlStore(FileRecords, ModelRegistry):
             ).fetchall()
             return rows, tags, properties
 
-        rows, tag_rows, property_rows = self.db.read(fetch)
-        arguments: dict[str, list[str]] = {}
-        with _collector_paused():
-            records = {row[0]: _run_record(row, arguments) for row in rows}
-        for run_id, key, value in tag_rows:
-            if run_id in records:
-                records[run_id].tags[key] = value
-        for run_id, key, value in property_rows:
-            if run_id in records:
-                records[run_id].properties[key] = value
-        return list(records.values())
+        return RunTable(*self.db.read(fetch))
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         unknown = set(fields) - _UPDATABLE_RUN_FIELDS
@@ -517,46 +512,3 @@ def _key_values(wanted: Mapping[str, Any] | Sequence[str] | str | None) -> list[
     if isinstance(wanted, Mapping):
         return [(k, _ANY if v is None else str(v)) for k, v in wanted.items()]
     return [(k, _ANY) for k in wanted]
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many records: they hold no cycles,
-    and scanning them again and again as they are created costs more than building them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-# The store writes these JSON texts itself (no surrounding whitespace), so the decoder's scan
-# alone will do; json.loads adds two regex matches per call, a third of a listing's time.
-_decode_json = json.JSONDecoder().raw_decode
-
-
-def _json(text: str | None) -> Any:
-    return _decode_json(text)[0] if text else None
-
-
-def _run_record(row: Sequence[Any], arguments: dict[str, list[str]] | None = None) -> RunRecord:
-    """A record from a row of ``_RUN_COLUMNS``; ``arguments`` caches parsed argument lists of one
-    listing (runs of a sweep often share them; each record gets its own copy)."""
-    text = row[12]
-    if not text or text == "[]":
-        parsed: list[str] = []
-    elif arguments is None:
-        parsed = _json(text)
-    else:
-        cached = arguments.get(text)
-        if cached is None:
-            cached = arguments[text] = _json(text)
-        parsed = list(cached)
-    # Positional, in RunRecord's field order: this runs once per listed run.
-    return RunRecord(
-        row[0], row[1], row[2], row[3], RunStatus(row[4]), row[5], row[6], row[7], row[8], row[9],
-        row[10], row[11], parsed, row[13], row[14], row[15], _json(row[16]), row[17],
-        _json(row[19]), {}, {}, MetricSummaries(row[18]),
-    )  # fmt: skip
