@@ -25,7 +25,32 @@ class NanJSONResponse(JSONResponse):
     """JSON that keeps NaN and infinities as Python's ``json`` writes them."""
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, separators=(",", ":"), allow_nan=True).encode()
+        return _json_bytes(content)
+
+
+class FastJSONResponse(JSONResponse):
+    """JSON by orjson, several times faster than ``json`` on long listings, for content that
+    holds no NaN or infinity (orjson writes those as null); what orjson refuses (lone
+    surrogates, integers beyond 64 bits) goes through ``json``."""
+
+    def render(self, content: Any) -> bytes:
+        import orjson
+
+        try:
+            return orjson.dumps(content)
+        except orjson.JSONEncodeError:
+            return _json_bytes(content)
+
+
+def _json_bytes(content: Any) -> bytes:
+    # Non-ASCII characters go as UTF-8, not as escapes: escaping scans every character again.
+    try:
+        return json.dumps(content, **_COMPACT, ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # a lone surrogate (from a file name, say): escape it
+        return json.dumps(content, **_COMPACT).encode()
+
+
+_COMPACT: dict[str, Any] = {"separators": (",", ":"), "allow_nan": True}
 
 
 def json_response(content: Any, status_code: int = 200) -> NanJSONResponse:

@@ -9,7 +9,12 @@ from starlette.responses import Response
 
 from runhistory.errors import ConflictError
 from runhistory.server.dependencies import StoreDependency
-from runhistory.server.encoding import json_response, run_json, run_table_json
+from runhistory.server.encoding import (
+    FastJSONResponse,
+    json_response,
+    run_json,
+    run_table_json,
+)
 from runhistory.server.responses import JSON_BODY, error_responses
 from runhistory.server.schemas import (
     ClaimRequest,
@@ -63,7 +68,7 @@ def list_runs(body: RunSearch, store: StoreDependency) -> Response:
     their rows as the store keeps them (what the Python client asks for)."""
     query = RunQuery(**body.model_dump(exclude={"format"}))
     if body.format == "table":
-        return json_response(run_table_json(store.list_run_table(query)))
+        return FastJSONResponse(run_table_json(store.list_run_table(query)))
     return json_response([run_json(r) for r in store.list_runs(query)])
 
 
