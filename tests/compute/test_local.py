@@ -3,6 +3,7 @@ embedded workspace (SPEC 4)."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import os
 import re
@@ -104,10 +105,8 @@ def test_a_submitted_sweep_streams_its_prints_and_keeps_metrics_and_outputs(
     assert f"RunId: {run.id}" in printed and "Execution Summary" in printed
     assert "alpha=0.0 mse=0.4900" in printed and "sweep done" in printed
     first_line = next(t for t, text in arrivals if "alpha=0.0" in text)
-    ended = (
-        time.mktime(time.strptime(details["endTimeUtc"][:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
-    )
-    assert first_line < ended, "the log was shown only after the run ended"
+    ended = datetime.datetime.fromisoformat(details["endTimeUtc"].replace("Z", "+00:00"))
+    assert first_line < ended.timestamp(), "the log was shown only after the run ended"
 
     metrics = run.get_metrics()
     assert metrics["alpha"] == [i / 10 for i in range(20)]
