@@ -4,12 +4,12 @@ decoded points for the chunks the range cuts (see ``store/overview.py``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 import numpy as np
 
 from runhistory.errors import InvalidValueError, NotFoundError
 from runhistory.model import MetricKind
+from runhistory.store.chunk_format import Points
 from runhistory.store.chunks import decode_chunk
 from runhistory.store.overview import (
     DENSE_BUCKET_POINTS,
@@ -83,7 +83,7 @@ def _blobs(
         ).fetchall()
 
 
-def _points_in_range(points: Any, name: str, low: int, high: int) -> Segments:
+def _points_in_range(points: Points, name: str, low: int, high: int) -> Segments:
     steps = np.asarray(points.steps, dtype=np.int64)
     try:
         values = np.asarray(points.values, dtype=np.float64)
