@@ -129,6 +129,19 @@ def test_a_position_that_is_not_stream_colon_number_is_refused(
         assert "is not STREAM:POSITION" in response.json()["message"]
 
 
+def test_refused_stream_requests_answer_error_documents(
+    client: TestClient, store: SqlStore
+) -> None:
+    run_id = ended_run(store)
+    experiment_id = store.get_run(run_id).experiment_id
+    bad = client.get(f"/api/v1/experiments/{experiment_id}/events", params={"seconds": 0})
+    assert bad.status_code == 422 and set(bad.json()) == {"error_code", "message"}
+    missing = client.get("/api/v1/runs/no-such-run/events")
+    assert missing.status_code == 404 and missing.json()["error_code"]
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"400", "404", "422"} <= set(paths["/api/v1/runs/{run_id}/events"]["get"]["responses"])
+
+
 def test_the_client_parses_what_the_server_sends() -> None:
     body = (
         ": keep-alive\n\n"

@@ -11,15 +11,18 @@ from starlette.responses import StreamingResponse
 from runhistory.errors import InvalidValueError
 from runhistory.server.dependencies import StoreDependency
 from runhistory.server.events import experiment_events, run_events
+from runhistory.server.responses import error_responses
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], responses=error_responses(422))
 
 _EVENT_STREAM = {"content": {"text/event-stream": {"schema": {"type": "string"}}}}
 _HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 @router.get(
-    "/runs/{run_id}/events", response_class=StreamingResponse, responses={200: _EVENT_STREAM}
+    "/runs/{run_id}/events",
+    response_class=StreamingResponse,
+    responses={200: _EVENT_STREAM, **error_responses(400, 404)},
 )
 async def follow_run(
     run_id: str,
@@ -65,7 +68,7 @@ def log_positions(after: list[str]) -> dict[str, int]:
 @router.get(
     "/experiments/{experiment_id}/events",
     response_class=StreamingResponse,
-    responses={200: _EVENT_STREAM},
+    responses={200: _EVENT_STREAM, **error_responses(404)},
 )
 async def follow_experiment(
     experiment_id: str,
