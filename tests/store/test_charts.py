@@ -61,7 +61,7 @@ def test_dense_charts_come_from_overviews_and_keep_every_extreme(run: Run) -> No
     values = noisy(300_000)
     log_in_flushes(run, "loss", values)
     steps = np.arange(len(values))
-    chart = run._store.metric_chart(run.id, "loss", 200)  # type: ignore[attr-defined]
+    chart = run._store.metric_chart(run.id, "loss", 200)
     assert len(chart.minimum) == 200
     assert_buckets_summarise(chart, steps, values)
     assert max(chart.maximum) == 1e6 and min(chart.minimum) == -1e6
@@ -73,7 +73,7 @@ def test_a_step_range_decodes_only_the_chunks_it_cuts(run: Run) -> None:
     values = noisy(200_000, seed=2)
     log_in_flushes(run, "loss", values, flushes=2)
     first, last = 12_345, 187_654  # inside chunks at both ends
-    chart = run._store.metric_chart(run.id, "loss", 100, first, last)  # type: ignore[attr-defined]
+    chart = run._store.metric_chart(run.id, "loss", 100, first, last)
     steps = np.arange(first, last + 1)
     assert_buckets_summarise(chart, steps, values[first : last + 1])
 
@@ -82,7 +82,7 @@ def test_sparse_charts_and_chunks_without_overviews_are_exact(run: Run) -> None:
     values = noisy(50_000, seed=3)
     log_in_flushes(run, "loss", values, flushes=1)
     store = run._store
-    exact = store.metric_chart(run.id, "loss", 2_000)  # type: ignore[attr-defined]
+    exact = store.metric_chart(run.id, "loss", 2_000)
     assert 2_000 * DENSE_BUCKET_POINTS > 50_000  # points, not overviews
     edges = np.linspace(0, 50_000, 2_001)
     assert chart_counts(exact) == [int(b) - int(a) for a, b in itertools.pairwise(edges)]
@@ -102,7 +102,7 @@ def test_chunks_without_overviews_chart_through_their_points(
         server = request.getfixturevalue("server")
         with sqlite3.connect(server.database) as connection:
             connection.execute("DELETE FROM metric_overviews")
-    chart = store.metric_chart(run.id, "loss", 100)  # type: ignore[attr-defined]
+    chart = store.metric_chart(run.id, "loss", 100)
     assert chart_counts(chart) == [1_000] * 100  # every point decoded: exactly equal buckets
     assert_buckets_summarise(chart, np.arange(100_000), values)
 
@@ -121,12 +121,12 @@ def test_steps_that_go_back_and_nan_blocks(run: Run) -> None:
         run.log("acc", value, step=step)
     run.flush()
     store = run._store
-    chart = store.metric_chart(run.id, "acc", 10, 40_000, 60_000)  # type: ignore[attr-defined]
+    chart = store.metric_chart(run.id, "acc", 10, 40_000, 60_000)
     assert chart.count == 20_001 + 10_000  # both passes, by step
     assert chart.minimum[0] == 0.0 and chart.maximum[0] == 999.0
-    whole = store.metric_chart(run.id, "acc", 10)  # type: ignore[attr-defined]
+    whole = store.metric_chart(run.id, "acc", 10)
     assert None not in whole.minimum  # NaN is skipped unless a bucket is all NaN
-    nan = store.metric_chart(run.id, "acc", 10, 60_100, 60_200)  # type: ignore[attr-defined]
+    nan = store.metric_chart(run.id, "acc", 10, 60_100, 60_200)
     assert nan.minimum == nan.maximum == [None] * 10
 
 
@@ -136,8 +136,8 @@ def test_what_cannot_be_charted(run: Run) -> None:
     run.flush()
     store = run._store
     with pytest.raises(InvalidValueError, match=r"'words'.*not numbers"):
-        store.metric_chart(run.id, "words", 10)  # type: ignore[attr-defined]
+        store.metric_chart(run.id, "words", 10)
     with pytest.raises(InvalidValueError, match="'curve' is a row metric"):
-        store.metric_chart(run.id, "curve", 10)  # type: ignore[attr-defined]
+        store.metric_chart(run.id, "curve", 10)
     with pytest.raises(NotFoundError, match="no metric 'nope'"):
-        store.metric_chart(run.id, "nope", 10)  # type: ignore[attr-defined]
+        store.metric_chart(run.id, "nope", 10)

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse
 from runhistory.errors import RunHistoryError
 from runhistory.model import ArtifactRecord, ExperimentRecord, ModelRecord, RunRecord
 from runhistory.store.base import MetricData
-from runhistory.store.run_table import RUN_FIELDS, SUMMARY_FIELD, RunTable
+from runhistory.store.run_table import RUN_FIELDS, RunTable, share_headers
 
 
 class NanJSONResponse(JSONResponse):
@@ -106,16 +106,12 @@ def run_json(record: RunRecord) -> dict[str, Any]:
 
 def run_table_json(table: RunTable) -> dict[str, Any]:
     """A ``RunTableDocument``: the rows as they are, but for repeated summary header lines."""
-    rows: list[Any] = table.rows
-    previous = None
-    for index, row in enumerate(rows):
-        text = row[SUMMARY_FIELD]
-        header, newline, rest = (text or "").partition("\n")
-        if newline and header == previous:
-            rows[index] = shared = list(row)
-            shared[SUMMARY_FIELD] = "^\n" + rest
-        previous = header
-    return {"fields": RUN_FIELDS, "rows": rows, "tags": table.tags, "properties": table.properties}
+    return {
+        "fields": RUN_FIELDS,
+        "rows": share_headers(table.rows),
+        "tags": table.tags,
+        "properties": table.properties,
+    }
 
 
 def metric_json(data: MetricData) -> dict[str, Any]:

@@ -244,10 +244,10 @@ class WriteBatchDocument(BaseModel):
 
     @model_validator(mode="after")
     def _resolve_columns(self) -> WriteBatchDocument:
-        """Unpack packed columns (each shared one once), resolve references, check lengths."""
-        unpacked: dict[int, Any] = {}  # by id of the PackedColumn: shared ones stay shared
+        """Unpack packed columns, resolve references to earlier metrics, check lengths."""
+        import numpy as np
 
-        def column(index: int, field: str, check: Any) -> Any:
+        def column(index: int, field: str) -> Any:
             found = getattr(self.metrics[index], field)
             if isinstance(found, ColumnRef):
                 if found.same_as >= index:
@@ -257,9 +257,10 @@ class WriteBatchDocument(BaseModel):
                     )
                 return self.metrics[found.same_as].columns()[_FIELDS.index(field)]
             if isinstance(found, PackedColumn):
-                if id(found) not in unpacked:
-                    unpacked[id(found)] = check(unpack_column(found), field, index)
-                return unpacked[id(found)]
+                numbers = unpack_column(found)
+                if field == "timestamps" and not bool(np.isfinite(numbers).all()):
+                    raise ValueError(f"metrics[{index}].timestamps must be finite numbers")
+                return numbers.tolist()
             return found
 
         for index, metric in enumerate(self.metrics):
@@ -268,8 +269,8 @@ class WriteBatchDocument(BaseModel):
                 values = unpack_column(values)
                 if values.dtype.kind != "f":
                     values = values.tolist()  # ints stay Python ints, as JSON ones do
-            timestamps = column(index, "timestamps", _finite_list)
-            steps = None if metric.steps is None else column(index, "steps", _plain_list)
+            timestamps = column(index, "timestamps")
+            steps = None if metric.steps is None else column(index, "steps")
             lengths = {len(values), len(timestamps)} | (
                 {len(steps)} if steps is not None else set()
             )
@@ -374,17 +375,3 @@ def unpack_column(column: PackedColumn) -> Any:
         raise ValueError(
             f"a packed column must hold base64 of whole {column.dtype} numbers"
         ) from None
-
-
-def _finite_list(numbers: Any, field: str, index: int) -> list[Any]:
-    import numpy as np
-
-    if not bool(np.isfinite(numbers).all()):
-        raise ValueError(f"metrics[{index}].{field} must be finite numbers")
-    result: list[Any] = numbers.tolist()
-    return result
-
-
-def _plain_list(numbers: Any, field: str, index: int) -> list[Any]:
-    result: list[Any] = numbers.tolist()
-    return result

@@ -51,7 +51,7 @@ from runhistory.store.rest_files import (
     segment,
     url_path,
 )
-from runhistory.store.run_table import RUN_FIELDS, SUMMARY_FIELD, RunTable, run_records
+from runhistory.store.run_table import RUN_FIELDS, RunTable, restore_headers, run_records
 from runhistory.store.summaries import MetricSummaries, encode_summaries
 
 if TYPE_CHECKING:
@@ -268,14 +268,7 @@ class RestStore:
         if found["fields"] != list(RUN_FIELDS):  # another version's columns: take them by name
             where = {name: i for i, name in enumerate(found["fields"])}
             rows = [[row[where[f]] if f in where else None for f in RUN_FIELDS] for row in rows]
-        header = ""
-        for row in rows:
-            text = row[SUMMARY_FIELD] or ""
-            if text.startswith("^\n"):  # the same first line as the row before
-                row[SUMMARY_FIELD] = header + text[1:]
-            else:
-                header = text.partition("\n")[0]
-        return RunTable(rows, found["tags"], found["properties"])
+        return RunTable(restore_headers(rows), found["tags"], found["properties"])
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         if "arguments" in fields:

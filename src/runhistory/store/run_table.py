@@ -42,6 +42,31 @@ class RunTable:
     properties: list[Sequence[Any]]
 
 
+def share_headers(rows: list[Any]) -> list[Any]:
+    """The rows to send: a summary whose first line (names and kinds) equals that of the row
+    before it starts with ``^`` instead, as the runs of one experiment mostly share it."""
+    previous = None
+    for index, row in enumerate(rows):
+        header, newline, rest = (row[SUMMARY_FIELD] or "").partition("\n")
+        if newline and header == previous:
+            rows[index] = shared = list(row)
+            shared[SUMMARY_FIELD] = "^\n" + rest
+        previous = header
+    return rows
+
+
+def restore_headers(rows: list[Any]) -> list[Any]:
+    """The inverse of ``share_headers``, on rows received."""
+    header = ""
+    for row in rows:
+        text = row[SUMMARY_FIELD] or ""
+        if text.startswith("^\n"):
+            row[SUMMARY_FIELD] = header + text[1:]
+        else:
+            header = text.partition("\n")[0]
+    return rows
+
+
 def run_records(table: RunTable) -> list[RunRecord]:
     arguments: dict[str, list[str]] = {}
     with _collector_paused():
