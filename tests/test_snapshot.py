@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from runhistory.errors import InvalidValueError, NotFoundError, SnapshotTooLargeError
+from runhistory.errors import (
+    InvalidValueError,
+    NotFoundError,
+    SnapshotTooLargeError,
+    UnsafeFileNameError,
+)
 from runhistory.snapshot import (
     compare_snapshot_folder,
     restore_snapshot_folder,
@@ -353,3 +358,37 @@ def test_compare_with_missing_folder_reports_nothing(
     store: SqlStore, source: Path, tmp_path: Path
 ) -> None:
     assert compare_snapshot_folder(store, take_snapshot(store, source), tmp_path / "no") == ([], [])
+
+
+@posix_only
+def test_restore_does_not_follow_a_symlink_out_of_the_folder(
+    store: SqlStore, source: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "checkout"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    target.mkdir()
+    (target / "lib").symlink_to(outside, target_is_directory=True)
+
+    with pytest.raises(UnsafeFileNameError, match=r"'lib/model\.py'"):
+        restore_snapshot_folder(store, take_snapshot(store, source), target)
+
+    assert list(outside.iterdir()) == []
+    assert not (target / "train.py").exists()
+
+
+def test_a_damaged_manifest_restores_nothing(store: SqlStore, source: Path, tmp_path: Path) -> None:
+    manifest = snapshot_manifest(store, take_snapshot(store, source))
+    damaged = {"a.txt": manifest["train.py"], "z/../../escaped.py": manifest["train.py"]}
+    store.db.write(
+        lambda cursor: cursor.execute(
+            "INSERT INTO snapshots (id, manifest, file_count, size, created) VALUES (?, ?, 2, 1, 1)",
+            ("damaged", json.dumps(damaged)),
+        )
+    )
+    target = tmp_path / "deep" / "checkout"
+
+    with pytest.raises(InvalidValueError, match=r"escaped\.py"):
+        restore_snapshot_folder(store, "damaged", target)
+
+    assert [p for p in tmp_path.rglob("*") if p.name in ("a.txt", "escaped.py")] == []

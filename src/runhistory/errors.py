@@ -39,6 +39,13 @@ class SnapshotTooLargeError(InvalidValueError):
     http_status = 413
 
 
+class UnsafeFileNameError(InvalidValueError):
+    """A file or log name read from a store would be written outside the destination folder
+    (absolute, '..', a backslash, a symlink leading out); that file was not written."""
+
+    error_code = "unsafe_file_name"
+
+
 class NotFoundError(RunHistoryError, LookupError):
     """Something asked for by name or id does not exist."""
 

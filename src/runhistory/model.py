@@ -227,6 +227,31 @@ def validate_artifact_name(name: object) -> str:
     return name
 
 
+def validate_log_stream(stream: object) -> str:
+    """A log stream name (``logs/std_log.txt``): a file name of the run, as
+    ``validate_artifact_name`` accepts it, of at most 255 characters. Logs are listed and
+    downloaded as files, so a stream name lands on disk under the reader's destination folder."""
+    if isinstance(stream, str) and stream in _KNOWN_STREAMS:
+        return stream
+    try:
+        validate_artifact_name(stream)
+    except InvalidValueError as error:
+        raise InvalidValueError(f"log stream name: {error.message}") from None
+    assert isinstance(stream, str)
+    if len(stream) > MAX_NAME_LENGTH:
+        raise InvalidValueError(
+            f"log stream name {_preview(stream)} has {len(stream)} characters; "
+            f"use at most {MAX_NAME_LENGTH}"
+        )
+    if len(_KNOWN_STREAMS) < 64:
+        _KNOWN_STREAMS.add(stream)
+    return stream
+
+
+# Stream names already checked: a run appends to a handful of streams, once per printed line.
+_KNOWN_STREAMS: set[str] = set()
+
+
 def _preview(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "...'"

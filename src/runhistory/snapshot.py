@@ -194,11 +194,15 @@ def restore_snapshot_folder(
 
     For example ``restore_snapshot_folder(store, id, "checkout")`` creates ``checkout/train.py``.
     """
+    from runhistory.destinations import path_inside
+
     manifest = snapshot_manifest(store, snapshot_id)
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
+    # Every name is checked before anything is written, so a damaged manifest changes nothing.
+    targets = {name: path_inside(root, _checked_name(name)) for name in manifest}
     for name, entry in sorted(manifest.items()):
-        target = root / _checked_name(name)
+        target = targets[name]
         target.parent.mkdir(parents=True, exist_ok=True)
         with _open_blob(store, entry) as blob, _replacing(target) as out:
             shutil.copyfileobj(blob, out, _BLOCK_SIZE)

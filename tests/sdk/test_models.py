@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from runhistory import Experiment, Model, Run, Workspace
-from runhistory.errors import ArtifactNotFoundError, ModelNotFoundError
+from runhistory.errors import ArtifactNotFoundError, ModelNotFoundError, UnsafeFileNameError
 
 
 @pytest.fixture
@@ -170,3 +170,17 @@ def test_unknown_model_raises(workspace: Workspace, trained: Run) -> None:
         Model(workspace, "nothing-here")
     with pytest.raises(ModelNotFoundError, match="ridge"):
         Model(workspace, "ridge", version=7)
+
+
+def test_download_does_not_follow_a_symlink_out_of_the_target(trained: Run, tmp_path: Path) -> None:
+    trained.register_model("net", "outputs/model")
+    target = tmp_path / "target"
+    outside = tmp_path / "outside"
+    target.mkdir()
+    outside.mkdir()
+    (target / "model").symlink_to(outside, target_is_directory=True)
+
+    with pytest.raises(UnsafeFileNameError, match=r"'model/encoder\.bin'"):
+        Model(trained.experiment.workspace, "net").download(target)
+
+    assert list(outside.iterdir()) == []

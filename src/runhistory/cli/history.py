@@ -367,7 +367,7 @@ def download(workspace: Workspace, run: str, prefix: str | None, dest: Path | No
             ):
                 pass
     else:
-        for path, file in zip(download_run_files(found, files, destination), files, strict=True):
+        for path, file in download_run_files(found, files, destination):
             click.echo(f"{path}  ({render.format_size(file.size)})")
     click.echo(
         f"Downloaded {len(files)} files ({render.format_size(total)}) of run {found.id} "

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runhistory.errors import ArtifactNotFoundError
+from runhistory.destinations import RefusedNames, path_inside
+from runhistory.errors import ArtifactNotFoundError, UnsafeFileNameError
 
 if TYPE_CHECKING:
     from runhistory.sdk.run import Run
@@ -44,14 +45,22 @@ def download_run_files(
     files: Sequence[RunFile],
     destination: str | Path,
     on_bytes: Callable[[int], object] | None = None,
-) -> Iterator[Path]:
-    """Write ``files`` under ``destination`` keeping their folders, yielding each path once it is
-    written; ``on_bytes(n)`` is called as each block of n bytes is copied."""
+) -> Iterator[tuple[Path, RunFile]]:
+    """Write ``files`` under ``destination`` keeping their folders, yielding each path (and its
+    file) once it is written; ``on_bytes(n)`` is called as each block of n bytes is copied. A name that would
+    land outside ``destination`` is not written: ``UnsafeFileNameError`` names it once every
+    other file is written."""
     store = run.experiment.workspace.store
     root = Path(destination)
     streams = set(store.log_streams(run.id))
+    refused = RefusedNames()
+    written = 0
     for file in files:
-        target = root / file.name
+        try:
+            target = path_inside(root, file.name)
+        except UnsafeFileNameError as error:
+            refused.refuse(error)
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "wb") as out:
             if file.name in streams:
@@ -65,4 +74,6 @@ def download_run_files(
                         out.write(block)
                         if on_bytes is not None:
                             on_bytes(len(block))
-        yield target
+        written += 1
+        yield target, file
+    refused.raise_if_any(f"downloading run {run.id!r}", written)

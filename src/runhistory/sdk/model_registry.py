@@ -67,11 +67,14 @@ class Model:
     ) -> str:
         """Copy the model's files into ``target_dir``; return the path of the model (its file, or
         the folder holding its files)."""
+        from runhistory.destinations import path_inside
+
         target = Path(target_dir)
         prefix = self.path.rstrip("/")
         base = prefix.rsplit("/", 1)[0] + "/" if "/" in prefix else ""
-        for name in self.files:
-            destination = target / name[len(base) :]
+        # Every name is checked before anything is written: half a model is of no use.
+        destinations = {name: path_inside(target, name[len(base) :]) for name in self.files}
+        for name, destination in destinations.items():
             if destination.exists() and not exist_ok:
                 raise FileExistsError(f"{destination} exists; pass exist_ok=True to overwrite it")
             destination.parent.mkdir(parents=True, exist_ok=True)

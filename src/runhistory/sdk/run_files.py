@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from runhistory.errors import ArtifactNotFoundError, InvalidStateError, InvalidValueError
-from runhistory.model import validate_artifact_name
+from runhistory.model import validate_artifact_name, validate_log_stream
 
 if TYPE_CHECKING:
     from runhistory.sdk.model_registry import Model
@@ -89,13 +89,14 @@ class RunFiles:
     ) -> Path:
         """Write file ``name`` to ``output_file_path`` (a file or a folder; default: the current
         folder under the file's base name) and return where it went."""
-        target = (
-            Path(output_file_path)
-            if output_file_path is not None
-            else Path(name.rsplit("/", 1)[-1])
-        )
-        if target.is_dir():
-            target = target / name.rsplit("/", 1)[-1]
+        from runhistory.destinations import path_inside
+
+        base_name = name.rsplit("/", 1)[-1]
+        target = Path(output_file_path) if output_file_path is not None else Path(base_name)
+        if output_file_path is None:
+            target = path_inside(".", base_name)
+        elif target.is_dir():
+            target = path_inside(target, base_name)
         target.parent.mkdir(parents=True, exist_ok=True)
         with self._open_file(name) as source, open(target, "wb") as out:
             shutil.copyfileobj(source, out, 1024 * 1024)
@@ -111,13 +112,23 @@ class RunFiles:
     ) -> list[Path]:
         """Download every file whose name starts with ``prefix`` into ``output_directory``,
         keeping the run's folder structure."""
+        from runhistory.destinations import RefusedNames, path_inside
+        from runhistory.errors import UnsafeFileNameError
+
         folder = Path(output_directory or ".")
         downloaded = []
+        refused = RefusedNames()
         for name in self.get_file_names():
             if prefix and not name.startswith(prefix):
                 continue
             relative = name if append_prefix or not prefix else name[len(prefix) :].lstrip("/")
-            downloaded.append(self.download_file(name, folder / relative))
+            try:
+                target = path_inside(folder, relative)
+            except UnsafeFileNameError as error:
+                refused.refuse(error)
+                continue
+            downloaded.append(self.download_file(name, target))
+        refused.raise_if_any(f"download_files of run {self.id!r}", len(downloaded))
         return downloaded
 
     def _open_file(self, name: str) -> BinaryIO:
@@ -133,6 +144,7 @@ class RunFiles:
 
     def _append_log(self, stream: str, text: str) -> None:
         """Queue ``text`` for the log ``stream`` (stored with the next flush)."""
+        validate_log_stream(stream)
         self._active_buffers().logs.append((stream, time.time(), text))
 
     def _flush_logs(self) -> None:
@@ -142,15 +154,24 @@ class RunFiles:
 
     def get_all_logs(self, destination: str | os.PathLike[str] | None = None) -> list[str]:
         """Write every log of the run into ``destination`` (default ``./logs_<run id>``)."""
+        from runhistory.destinations import RefusedNames, path_inside
+        from runhistory.errors import UnsafeFileNameError
+
         folder = Path(destination or f"logs_{self.id}")
         self._flush_logs()
         paths = []
+        refused = RefusedNames()
         for stream in self._store.log_streams(self.id):
+            try:
+                path = path_inside(folder, stream)
+            except UnsafeFileNameError as error:
+                refused.refuse(error)
+                continue
             text, _ = self._store.read_log(self.id, stream)
-            path = folder / stream
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
             paths.append(str(path))
+        refused.raise_if_any(f"get_all_logs of run {self.id!r}", len(paths))
         return paths
 
     def _logs(self) -> dict[str, str]:

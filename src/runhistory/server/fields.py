@@ -23,6 +23,7 @@ from runhistory.model import (
     MAX_VALUE_LENGTH,
     validate_artifact_name,
     validate_experiment_name,
+    validate_log_stream,
 )
 
 
@@ -96,4 +97,12 @@ ArtifactName = Annotated[
         description="a relative path such as 'outputs/model.pkl'",
     ),
     BeforeValidator(validate_artifact_name),
+]
+
+# A log stream name, as ``model.validate_log_stream`` accepts it: a run file name (logs are
+# downloaded as files) of at most 255 characters.
+LogStreamName = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=ARTIFACT_NAME_PATTERN),
+    BeforeValidator(validate_log_stream),
 ]

@@ -19,6 +19,7 @@ from runhistory.server.fields import (
     Flag,
     Int64,
     JsonInt,
+    LogStreamName,
     Name,
     Properties,
     Tags,
@@ -228,7 +229,7 @@ class MetricColumns(BaseModel):
 
 class LogLines(BaseModel):
     run_id: str = Field(min_length=1, max_length=512)
-    stream: Name
+    stream: LogStreamName
     created: Time
     text: str
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runhistory.artifacts.base import ArtifactStore
+from runhistory.errors import InvalidValueError
 from runhistory.model import (
     ArtifactRecord,
     ExperimentRecord,
@@ -18,6 +19,7 @@ from runhistory.model import (
     ModelRecord,
     RunRecord,
     RunStatus,
+    validate_log_stream,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +59,22 @@ class WriteBatch:
 
     def __bool__(self) -> bool:
         return bool(self.metrics or self.logs or self.heartbeats)
+
+
+def drop_unsafe_log_streams(batch: WriteBatch) -> list[str]:
+    """Remove from ``batch`` the log lines whose stream is not a valid file name (see
+    ``model.validate_log_stream``); one problem per refused stream. The SDK refuses such names
+    when they are logged; a store checks again, so no such name is ever stored."""
+    refused: dict[str, str] = {}
+    for entry in batch.logs:
+        if entry.stream not in refused:
+            try:
+                validate_log_stream(entry.stream)
+            except InvalidValueError as error:
+                refused[entry.stream] = f"log lines of run {entry.run_id!r} refused: {error}"
+    if refused:
+        batch.logs[:] = [e for e in batch.logs if e.stream not in refused]
+    return list(refused.values())
 
 
 @dataclasses.dataclass

@@ -41,7 +41,7 @@ from runhistory.model import (
     RunRecord,
     RunStatus,
 )
-from runhistory.store.base import MetricData, RunQuery, WriteBatch
+from runhistory.store.base import MetricData, RunQuery, WriteBatch, drop_unsafe_log_streams
 from runhistory.store.batches import BatchSpool, SentBatch, batch_body
 from runhistory.store.rest_files import (
     BLOCK,
@@ -319,10 +319,11 @@ class RestStore:
         before anything logged later) or, without a spool, is kept with its number and raises
         ``StoreError``: the next call sends it again first (the server stores it once), then
         what was added to it since."""
+        refused = drop_unsafe_log_streams(batch)
         with self._send_lock:
             if self.spool is not None:
-                return self._append_spooled(batch, self.spool)
-            problems: list[str] = []
+                return refused + self._append_spooled(batch, self.spool)
+            problems: list[str] = refused
             sent = self._unconfirmed
             counts = (0, 0, 0)
             if sent is not None:

@@ -108,8 +108,13 @@ def segment(text: str) -> str:
 
 
 def url_path(name: str) -> str:
-    """A slash-separated name as URL path segments."""
-    return quote(name, safe="/")
+    """A slash-separated name as URL path segments. A '.' or '..' segment is sent
+    percent-encoded: HTTP clients resolve literal ones (``logs/../x`` would ask for another
+    route), while the server decodes the encoded ones back into the name."""
+    return "/".join(
+        part.replace(".", "%2E") if part in (".", "..") else quote(part, safe="")
+        for part in name.split("/")
+    )
 
 
 def blobsegment(key: str) -> str:

@@ -34,7 +34,7 @@ from runhistory.model import (
     RunRecord,
     RunStatus,
 )
-from runhistory.store.base import MetricData, RunQuery, WriteBatch
+from runhistory.store.base import MetricData, RunQuery, WriteBatch, drop_unsafe_log_streams
 from runhistory.store.run_table import RunTable, run_records
 from runhistory.store.sql.database import Cursor, Database
 from runhistory.store.sql.files import FileRecords
@@ -447,7 +447,8 @@ class SqlStore(FileRecords, ModelRegistry):
     def append(self, batch: WriteBatch) -> list[str]:
         """Store a batch of points, log lines and heartbeats in one transaction.
         Returns problems that refused part of the batch (for the writer to report)."""
-        return self._metrics.append(batch)
+        refused = drop_unsafe_log_streams(batch)
+        return refused + self._metrics.append(batch)
 
     def metric_kinds(self, run_id: str) -> dict[str, MetricKind]:
         return self.db.read(lambda c: read_metric_kinds(c, run_id))
