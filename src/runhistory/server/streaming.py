@@ -59,7 +59,7 @@ def stream_file(
         if fitted is None:
             source.close()
             problem = InvalidValueError(
-                f"range {range_header!r} lies outside the file of {size} bytes; "
+                f"range {_preview(range_header or '')} lies outside the file of {size} bytes; "
                 f"ask for bytes below {size}"
             )
             refused = json_response(error_document(problem), 416)
@@ -82,11 +82,22 @@ def _parse_range(header: str) -> tuple[int | None, int | None] | None:
     match = _RANGE.match(header.strip())
     if match is None or match.group(1) == match.group(2) == "":
         return None
-    first = int(match.group(1)) if match.group(1) else None
-    last = int(match.group(2)) if match.group(2) else None
+    first = _byte_position(match.group(1)) if match.group(1) else None
+    last = _byte_position(match.group(2)) if match.group(2) else None
     if first is not None and last is not None and last < first:
         return None
     return first, last
+
+
+def _preview(header: str) -> str:
+    return repr(header) if len(header) <= 60 else repr(header[:57] + "...")
+
+
+def _byte_position(digits: str) -> int:
+    """A position of a Range header; any past 2**63 counts as 2**63 (no file is that long), so
+    thousands of digits neither hit Python's limit on converting them nor cost time."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 19 else 2**63
 
 
 def _fit_range(wanted: tuple[int | None, int | None], size: int) -> tuple[int, int] | None:

@@ -55,10 +55,15 @@ def log_positions(after: list[str]) -> dict[str, int]:
     positions = {}
     for value in after:
         stream, _, position = value.rpartition(":")
-        number = int(position) if position.isascii() and position.isdigit() else -1
+        # Past 19 digits a number is out of range; int() of thousands of digits would fail.
+        digits = position.lstrip("0") or "0"
+        number = -1
+        if position.isascii() and position.isdigit() and len(digits) <= 19:
+            number = int(digits)
         if not stream or not 0 <= number < 2**63:
+            shown = value if len(value) <= 80 else value[:77] + "..."
             raise InvalidValueError(
-                f"after={value!r} is not STREAM:POSITION; give a log and the 'last' of its "
+                f"after={shown!r} is not STREAM:POSITION; give a log and the 'last' of its "
                 "latest log event, e.g. after=logs/std_log.txt:42"
             )
         positions[stream] = number
