@@ -189,5 +189,39 @@ def git_properties(folder: Path) -> dict[str, str]:
     properties["git.dirty"] = "true" if status else "false"
     remote = git("config", "--get", "remote.origin.url")
     if remote:
-        properties["git.repository_uri"] = remote
+        properties["git.repository_uri"] = without_credentials(remote)
     return properties
+
+
+def without_credentials(remote: str) -> str:
+    """A git remote URL without the user and password (often a token) that an
+    ``https://user:token@host/...`` URL carries: run properties are shown to every reader.
+
+    An ssh URL keeps its user name (``ssh://git@host/repo``), which is not a secret, and loses a
+    password; the scp-like ``git@host:repo`` form holds no password and is kept as it is.
+
+    >>> without_credentials("https://ci:ghp_secret@github.com/org/repo.git")
+    'https://github.com/org/repo.git'
+    >>> without_credentials("git@github.com:org/repo.git")
+    'git@github.com:org/repo.git'
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    if "://" not in remote:
+        return remote
+    try:
+        parts = urlsplit(remote)
+    except ValueError:  # not a URL urllib can split (a bad IPv6 host): drop what precedes '@'
+        scheme, _, rest = remote.partition("://")
+        authority, slash, path = rest.partition("/")
+        return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return remote
+    user, _, _ = userinfo.partition(":")
+    keep_user = parts.scheme in _SSH_SCHEMES and user
+    netloc = f"{user}@{host}" if keep_user else host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+_SSH_SCHEMES = frozenset({"ssh", "git+ssh", "ssh+git"})
