@@ -59,6 +59,53 @@ def test_health_needs_no_token(guarded: TestClient) -> None:
     assert guarded.get("/api/v1/health").status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/openapi.json", "/docs", "/redoc"])
+def test_the_api_document_and_its_viewers_need_a_read_token(
+    guarded: TestClient, tokens: TokenStore, path: str
+) -> None:
+    refused = guarded.get(path)
+    assert (refused.status_code, refused.json()["error_code"]) == (401, "unauthenticated")
+    assert refused.headers["www-authenticate"] == "Bearer"
+    assert guarded.get(path, headers={"Authorization": "Bearer rh_unknown"}).status_code == 401
+    reader, _ = tokens.create("dashboard", ["read"])
+    served = guarded.get(path, headers={"Authorization": f"Bearer {reader}"})
+    assert served.status_code == 200
+    assert "/openapi.json" in served.text if path != "/openapi.json" else served.json()["paths"]
+
+
+def test_the_api_document_of_a_server_with_auth_states_the_bearer_scheme(
+    guarded: TestClient, tokens: TokenStore
+) -> None:
+    reader, _ = tokens.create("dashboard", ["read"])
+    document = guarded.get("/openapi.json", headers={"Authorization": f"Bearer {reader}"}).json()
+    assert "HTTPBearer" in document["components"]["securitySchemes"]
+    assert "/api/v1/health" in document["paths"]
+
+
+def test_a_real_server_with_auth_serves_its_document_to_readers_only(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.server.test_schemathesis import AuthServerProcess
+
+    server = AuthServerProcess(tmp_path)
+    try:
+        assert httpx.get(f"{server.url}/api/v1/health").status_code == 200
+        for path in ("/openapi.json", "/docs", "/redoc"):
+            refused = httpx.get(server.url + path)
+            assert (refused.status_code, refused.json()["error_code"]) == (401, "unauthenticated")
+            served = httpx.get(
+                server.url + path, headers={"Authorization": f"Bearer {server.reader}"}
+            )
+            assert served.status_code == 200
+    finally:
+        server.stop()
+
+
+def test_without_auth_the_api_document_needs_no_token(client: TestClient) -> None:
+    assert client.get("/openapi.json").status_code == 200
+    assert client.get("/docs").status_code == 200
+
+
 def test_a_read_token_reads_but_does_not_write(
     guarded: TestClient, tokens: TokenStore, store: SqlStore
 ) -> None:

@@ -167,7 +167,11 @@ def load_schema(server: ServerProcess, seeded: Seeded, token: str | None = None)
             **({"auth": {"openapi": {"HTTPBearer": {"bearer": token}}}} if token else {}),
         }
     )
-    schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json", config=config)
+    # With auth on, the document itself needs a read token.
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    schema = schemathesis.openapi.from_url(
+        f"{server.url}/openapi.json", config=config, headers=headers
+    )
 
     @schema.hook
     def flatmap_case(context: HookContext, case: Case) -> st.SearchStrategy[Case]:

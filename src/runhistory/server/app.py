@@ -38,6 +38,7 @@ from runhistory.server.api import (
     snapshots,
 )
 from runhistory.server.auth import require_token
+from runhistory.server.documentation import serve_guarded_documentation
 from runhistory.server.encoding import NanJSONResponse, error_document, json_response
 from runhistory.server.ingest import BatchIngest
 from runhistory.server.limits import BodyLimit
@@ -62,7 +63,13 @@ def create_app(settings: Settings, store: Store | None = None, *, auth: bool = F
         version=__version__,
         description="Run history for machine learning: experiments, runs, metrics, files.",
         default_response_class=NanJSONResponse,
+        # With auth, the document and its viewers are served behind a read token below.
+        openapi_url=None if auth else "/openapi.json",
+        docs_url=None if auth else "/docs",
+        redoc_url=None if auth else "/redoc",
     )
+    if auth:
+        serve_guarded_documentation(app)
     app.state.settings = settings
     app.state.store = store
     app.state.ingest = BatchIngest(store)
