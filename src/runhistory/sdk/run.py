@@ -137,7 +137,7 @@ class Run(RunMetrics, RunFiles, RunDetails):
         if snapshot_id is not None:
             store.update_run(record.id, snapshot_id=snapshot_id)
             record.snapshot_id = snapshot_id
-        return cls._wrap(experiment, record, fresh=True, outputs=outputs)
+        return cls._wrap(experiment, record, fresh=True, outputs=outputs)._beating()
 
     # finding runs -----------------------------------------------------------------------------
 
@@ -396,7 +396,13 @@ class Run(RunMetrics, RunFiles, RunDetails):
         )
         if self._record.snapshot_id:
             self._store.update_run(record.id, snapshot_id=self._record.snapshot_id)
-        return Run._wrap(self.experiment, record, fresh=True, outputs=outputs)
+        return Run._wrap(self.experiment, record, fresh=True, outputs=outputs)._beating()
+
+    def _beating(self) -> Run:
+        """This run, its heartbeat beaten by the workspace's background writer until it ends
+        (a run whose process dies stops beating: see docs/storage.md, "Liveness")."""
+        self._active_buffers()
+        return self
 
     def create_children(
         self,
