@@ -22,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from runhistory.errors import InvalidStateError, InvalidValueError, RunNotFoundError
+from runhistory.errors import InvalidStateError, InvalidValueError, RunNotFoundError, StoreError
 from runhistory.model import RunRecord, RunStatus, validate_name, validate_text_value
 from runhistory.sdk.run_details import RunDetails
 from runhistory.sdk.run_files import RunFiles
@@ -347,11 +347,15 @@ class Run(RunMetrics, RunFiles, RunDetails):
             self._layouts = {}
         if self._outputs is not None:
             self._capture_outputs(self._outputs, self._outputs_since)
+        ended = time.time()
         changed = self._store.set_status(
-            self.id, status, ended=time.time(), error=error, only_from=_ACTIVE
+            self.id, status, ended=ended, error=error, only_from=_ACTIVE
         )
+        if changed:  # (a server that does not answer has the change waiting in the spool)
+            self._record.status, self._record.ended, self._record.error = status, ended, error
+            return
         current = self._refresh().status
-        if not changed and current is not status:
+        if current is not status:
             raise InvalidStateError(
                 f"run {self.id!r} is already {current.value}; it cannot become {status.value}"
             )
@@ -365,7 +369,7 @@ class Run(RunMetrics, RunFiles, RunDetails):
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        if RunStatus(self.get_status()).is_terminal:
+        if RunStatus(self._status_if_known()).is_terminal:
             if self._buffers is not None:
                 self.flush()
             return
@@ -375,6 +379,14 @@ class Run(RunMetrics, RunFiles, RunDetails):
             self.cancel()
         else:
             self.fail(error)
+
+    def _status_if_known(self) -> str:
+        """The stored status, or the last one seen when the store does not answer (a run
+        ended against a server that is down has its end waiting in the spool)."""
+        try:
+            return self.get_status()
+        except StoreError:
+            return self._record.status.value
 
     # hierarchy ----------------------------------------------------------------------------------
 
