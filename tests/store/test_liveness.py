@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -114,6 +115,15 @@ def test_a_killed_interactive_run_becomes_not_responding_then_failed(
             return check
 
         wait_for(status_is("NotResponding"))
+        # Waiting for the run (live events through a server) ends: it does not wait forever.
+        ended: list[dict[str, object]] = []
+        waiter = threading.Thread(
+            target=lambda: ended.append(run.wait_for_completion(raise_on_error=False)),
+            daemon=True,
+        )
+        waiter.start()
+        waiter.join(60)
+        assert ended and ended[0]["status"] == "Failed"
         wait_for(status_is("Failed"))
         assert statuses.index("NotResponding") < statuses.index("Failed")
         record = workspace.store.get_run(run_id)
@@ -144,4 +154,25 @@ def test_a_run_that_beats_again_is_running_again(tmp_path: Path) -> None:
     assert run.get_status() == "Running"
     run.complete()
     assert run.get_status() == "Completed"
+    workspace.close()
+
+
+def test_a_run_failed_for_silence_that_beats_again_can_still_complete(tmp_path: Path) -> None:
+    """A laptop that slept past the limit, or a client cut off from its server that long:
+    the run's own end still counts once it is heard from again."""
+    workspace = Workspace(
+        tmp_path / ".runhistory",
+        settings=isolated_settings(
+            heartbeat_interval=3600.0, not_responding_seconds=0.2, lost_run_seconds=0.4
+        ),
+    )
+    run = Experiment(workspace, "liveness").start_logging(snapshot_directory=None, outputs=None)
+    run.flush()
+    wait_for(lambda: run.get_status() == "Failed")
+    assert run.get_details()["error"]["type"] == "LostHeartbeat"
+    run.log("loss", 0.5)
+    run.complete()
+    details = run.get_details()
+    assert (details["status"], details["error"]) == ("Completed", None)
+    assert run.get_metrics() == {"loss": 0.5}
     workspace.close()

@@ -6,7 +6,7 @@ gone): ``RunWatch.sweep`` marks Running runs silent for ``not_responding_seconds
 and runs silent for ``lost_run_seconds`` Failed, with the reason and the last heartbeat as their
 end. The store sweeps before it answers a read of runs, at most once per ``SWEEP_EVERY`` seconds,
 so whoever reads (a script, the CLI, the studio through the server) sees the same status. A
-heartbeat of a NotResponding run makes it Running again (``revive``).
+heartbeat (or stored points) of a run marked so makes it Running again (``revive``).
 
 >>> watch = RunWatch(not_responding_seconds=60, lost_run_seconds=600)
 >>> watch.not_responding_seconds
@@ -29,6 +29,8 @@ SWEEP_EVERY = 1.0
 _LAST_SIGN = "COALESCE(heartbeat, started, created)"
 _WATCHED = (RunStatus.RUNNING.value, RunStatus.NOT_RESPONDING.value)
 LOST_HEARTBEAT = "LostHeartbeat"
+# How the error of a run failed by ``sweep`` starts (json.dumps keeps the key order).
+_LOST_ERROR_START = json.dumps({"type": LOST_HEARTBEAT})[:-1]
 
 
 class RunWatch:
@@ -108,8 +110,20 @@ class RunWatch:
 
 
 def revive(cursor: Cursor, run_ids: Iterable[str]) -> None:
-    """Runs among ``run_ids`` that were NotResponding beat again: they are Running."""
+    """Runs among ``run_ids`` beat again: those NotResponding, or Failed by ``sweep`` (a laptop
+    that slept, a client cut off from its server longer than the limit), are Running again, so
+    that their own end (Completed, ...) still applies."""
     cursor.executemany(
-        "UPDATE runs SET status = ? WHERE id = ? AND status = ?",
-        [(RunStatus.RUNNING.value, r, RunStatus.NOT_RESPONDING.value) for r in run_ids],
+        "UPDATE runs SET status = ?, ended = NULL, error = NULL WHERE id = ? "
+        "AND (status = ? OR (status = ? AND error LIKE ?))",
+        [
+            (
+                RunStatus.RUNNING.value,
+                r,
+                RunStatus.NOT_RESPONDING.value,
+                RunStatus.FAILED.value,
+                _LOST_ERROR_START + "%",
+            )
+            for r in run_ids
+        ],
     )

@@ -252,7 +252,6 @@ class SqlStore(FileRecords, ModelRegistry):
         return self.get_run(run_id)
 
     def get_run(self, run_id: str) -> RunRecord:
-        self.watch.sweep_if_due(self.db)
         records = self._runs("r.id = ?", (run_id,))
         if not records:
             suggestions = self.find_runs(run_id[:8], limit=3) if len(run_id) >= 8 else []
@@ -275,7 +274,6 @@ class SqlStore(FileRecords, ModelRegistry):
 
     def list_run_table(self, query: RunQuery) -> RunTable:
         """The rows of the runs ``query`` matches, newest first (see ``store/run_table.py``)."""
-        self.watch.sweep_if_due(self.db)
         where: list[str] = []
         params: list[Any] = []
         if query.experiment_id is not None:
@@ -310,6 +308,7 @@ class SqlStore(FileRecords, ModelRegistry):
         return run_records(self._run_table(where, params, limit))
 
     def _run_table(self, where: str, params: Sequence[Any], limit: int | None = None) -> RunTable:
+        self.watch.sweep_if_due(self.db)  # silent runs read NotResponding or Failed
         sql = f"SELECT {_RUN_COLUMNS} FROM {_RUN_FROM} WHERE {where} ORDER BY r.created DESC, r.number DESC"
         if limit is None:
             # Without a limit the side tables join on the same condition, which is cheaper
