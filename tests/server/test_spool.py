@@ -152,9 +152,11 @@ def test_a_run_ended_while_the_server_is_down_ends_after_its_points(
 ENDING_CLIENT = """
 import sys
 from runhistory import Experiment, Workspace
+from pathlib import Path
 run = Experiment(Workspace(sys.argv[1]), "outage").start_logging(
-    snapshot_directory=None, outputs=None
+    snapshot_directory=None, outputs=sys.argv[2]
 )
+(Path(sys.argv[2]) / "model.txt").write_text("weights")
 run.log_list("x", range(100))
 run.flush()
 print(run.id, flush=True)
@@ -173,9 +175,11 @@ def test_a_run_completed_while_the_server_is_down_ends_completed_with_all_its_po
     server = ServerProcess(tmp_path)
     home = tmp_path / "home"  # the spool lives in the user's cache folder
     env = {**os.environ, "HOME": str(home), "RUNHISTORY_WORKSPACE": ""}
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
     try:
         client = subprocess.Popen(
-            [sys.executable, "-c", ENDING_CLIENT, server.url],
+            [sys.executable, "-c", ENDING_CLIENT, server.url, str(outputs)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -190,6 +194,8 @@ def test_a_run_completed_while_the_server_is_down_ends_completed_with_all_its_po
         assert client.returncode == 0, err
         assert out.strip() == "completed"  # complete() returned: its end waits in the spool
         assert "wait in" in err and str(home) in err  # it says what waits, and where
+        assert "could not upload the outputs" in err  # files are not spooled; they stay
+        assert (outputs / "model.txt").read_text() == "weights"
 
         server.log = open(tmp_path / "server.log", "ab")  # noqa: SIM115 - closed by stop()
         server.start()

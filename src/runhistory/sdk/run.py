@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import builtins
+import logging
 import os
 import sys
 import time
@@ -33,6 +34,8 @@ from runhistory.store.base import RunQuery
 if TYPE_CHECKING:
     from runhistory.sdk.experiment import Experiment
     from runhistory.sdk.workspace import Workspace
+
+log = logging.getLogger("runhistory")
 
 INTERACTIVE = "interactive"
 _ACTIVE = (
@@ -346,7 +349,16 @@ class Run(RunMetrics, RunFiles, RunDetails):
             self._framed = {}
             self._layouts = {}
         if self._outputs is not None:
-            self._capture_outputs(self._outputs, self._outputs_since)
+            try:
+                self._capture_outputs(self._outputs, self._outputs_since)
+            except StoreError as problem:  # the run still ends; its files stay where they are
+                log.error(
+                    "runhistory could not upload the outputs of run %s (they stay in %s; "
+                    "upload them later with run.upload_folder('outputs', ...)): %s",
+                    self.id,
+                    self._outputs,
+                    problem.message,
+                )
         ended = time.time()
         changed = self._store.set_status(
             self.id, status, ended=ended, error=error, only_from=_ACTIVE
