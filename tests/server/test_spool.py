@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -144,6 +145,10 @@ def test_a_run_ended_while_the_server_is_down_ends_after_its_points(
     record = store.get_run(run_id)
     assert (record.status, record.ended) == (RunStatus.COMPLETED, 5.0)
     assert stored(store, run_id) == [0, 1]
+    # The same end sent again (two clients sharing the spool) is no problem.
+    again = {"run_status": {"run_id": run_id, "status": "Completed", "only_from": ["Running"]}}
+    following.spool.add("other", 1, json.dumps(again).encode())  # type: ignore[union-attr]
+    assert following._drain_spool() == []
     # Against a server that answers, a run's end is sent at once, not spooled.
     assert not following.set_status(run_id, RunStatus.FAILED, only_from=[RunStatus.RUNNING])
     assert following.spool.pending() == []  # type: ignore[union-attr]

@@ -441,9 +441,12 @@ class RestStore:
             raise self._error(response)
         if response.status_code >= 400:
             return [f"run {run_id} could not become {change['status']}: {self._error(response)}"]
-        if not json.loads(response.content)["changed"]:
-            return [f"run {run_id} did not become {change['status']}: it had already ended"]
-        return []
+        if json.loads(response.content)["changed"]:
+            return []
+        current = self._send("GET", f"/runs/{segment(run_id)}", stream=False)
+        if current.status_code < 400 and json.loads(current.content)["status"] == change["status"]:
+            return []  # sent before (by another client sharing the spool)
+        return [f"run {run_id} did not become {change['status']}: it had already ended"]
 
     def _start_drainer(self) -> None:
         if self._drainer is None or not self._drainer.is_alive():
