@@ -319,13 +319,15 @@ class RestStore:
             if not spool.pending():
                 try:
                     response = self._send("POST", path, stream=False, json=body)
-                except StoreError as error:  # no answer (an error response raises below)
+                except StoreError as error:  # no answer
                     reason = error.message
                 else:
-                    if response.status_code >= 400:
+                    if 400 <= response.status_code < 500:
                         raise self._error(response)
-                    changed: bool = json.loads(response.content)["changed"]
-                    return changed
+                    if response.status_code < 400:
+                        changed: bool = json.loads(response.content)["changed"]
+                        return changed
+                    reason = self._error(response).message  # the server cannot store it now
             else:
                 reason = "earlier batches wait to be sent"
             self._seq += 1
