@@ -17,7 +17,7 @@ import pytest
 
 from runhistory import Experiment, Run, Workspace
 from runhistory.settings import Settings
-from tests.conftest import ServerProcess, isolated_settings
+from tests.conftest import ServerProcess, isolated_settings, make_workspace
 
 # Short silences, so that the test waits seconds rather than minutes.
 WATCH = {
@@ -138,13 +138,18 @@ def test_a_killed_interactive_run_becomes_not_responding_then_failed(
         workspace.close()
 
 
-def test_a_run_that_beats_again_is_running_again(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_run_that_beats_again_is_running_again(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """NotResponding is a silence, not an end: a process that was only stalled comes back."""
-    workspace = Workspace(
-        tmp_path / ".runhistory",
-        settings=isolated_settings(
-            heartbeat_interval=3600.0, not_responding_seconds=0.5, lost_run_seconds=3600.0
-        ),
+    workspace = make_workspace(
+        backend,
+        tmp_path,
+        request,
+        heartbeat_interval=3600.0,
+        not_responding_seconds=0.5,
+        lost_run_seconds=3600.0,
     )
     run = Experiment(workspace, "liveness").start_logging(snapshot_directory=None, outputs=None)
     run.flush()
@@ -157,14 +162,19 @@ def test_a_run_that_beats_again_is_running_again(tmp_path: Path) -> None:
     workspace.close()
 
 
-def test_a_run_failed_for_silence_that_beats_again_can_still_complete(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_run_failed_for_silence_that_beats_again_can_still_complete(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """A laptop that slept past the limit, or a client cut off from its server that long:
     the run's own end still counts once it is heard from again."""
-    workspace = Workspace(
-        tmp_path / ".runhistory",
-        settings=isolated_settings(
-            heartbeat_interval=3600.0, not_responding_seconds=0.2, lost_run_seconds=0.4
-        ),
+    workspace = make_workspace(
+        backend,
+        tmp_path,
+        request,
+        heartbeat_interval=3600.0,
+        not_responding_seconds=0.2,
+        lost_run_seconds=0.4,
     )
     run = Experiment(workspace, "liveness").start_logging(snapshot_directory=None, outputs=None)
     run.flush()
