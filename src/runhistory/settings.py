@@ -60,6 +60,18 @@ class Settings:
     heartbeat_interval: float = _setting(
         10.0, "RUNHISTORY_HEARTBEAT_INTERVAL", "Seconds between heartbeats of an active run."
     )
+    not_responding_seconds: float = _setting(
+        60.0,
+        "RUNHISTORY_NOT_RESPONDING_SECONDS",
+        "Seconds without a heartbeat after which a Running run reads as NotResponding (it "
+        "returns to Running when heartbeats resume); keep it several heartbeat intervals long.",
+    )
+    lost_run_seconds: float = _setting(
+        600.0,
+        "RUNHISTORY_LOST_RUN_SECONDS",
+        "Seconds without a heartbeat after which a Running or NotResponding run is marked "
+        "Failed (error type LostHeartbeat), its end set to its last heartbeat.",
+    )
     busy_timeout: float = _setting(
         60.0,
         "RUNHISTORY_BUSY_TIMEOUT",

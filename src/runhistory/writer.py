@@ -260,3 +260,11 @@ _live_writers: weakref.WeakSet[Writer] = weakref.WeakSet()
 def _flush_at_exit() -> None:
     for writer in list(_live_writers):
         writer.close()
+        _report_unsent(writer.store)
+
+
+def _report_unsent(store: Store) -> None:
+    """A store that keeps batches for later (the spool of a server client) says so at exit."""
+    report = getattr(store, "report_unsent", None)
+    if report is not None:
+        report()

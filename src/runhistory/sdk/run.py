@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import builtins
+import logging
 import os
 import sys
 import time
@@ -22,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from runhistory.errors import InvalidStateError, InvalidValueError, RunNotFoundError
+from runhistory.errors import InvalidStateError, InvalidValueError, RunNotFoundError, StoreError
 from runhistory.model import RunRecord, RunStatus, validate_name, validate_text_value
 from runhistory.sdk.run_details import RunDetails
 from runhistory.sdk.run_files import RunFiles
@@ -33,6 +34,8 @@ from runhistory.store.base import RunQuery
 if TYPE_CHECKING:
     from runhistory.sdk.experiment import Experiment
     from runhistory.sdk.workspace import Workspace
+
+log = logging.getLogger("runhistory")
 
 INTERACTIVE = "interactive"
 _ACTIVE = (
@@ -137,7 +140,7 @@ class Run(RunMetrics, RunFiles, RunDetails):
         if snapshot_id is not None:
             store.update_run(record.id, snapshot_id=snapshot_id)
             record.snapshot_id = snapshot_id
-        return cls._wrap(experiment, record, fresh=True, outputs=outputs)
+        return cls._wrap(experiment, record, fresh=True, outputs=outputs)._beating()
 
     # finding runs -----------------------------------------------------------------------------
 
@@ -346,12 +349,25 @@ class Run(RunMetrics, RunFiles, RunDetails):
             self._framed = {}
             self._layouts = {}
         if self._outputs is not None:
-            self._capture_outputs(self._outputs, self._outputs_since)
+            try:
+                self._capture_outputs(self._outputs, self._outputs_since)
+            except StoreError as problem:  # the run still ends; its files stay where they are
+                log.error(
+                    "runhistory could not upload the outputs of run %s (they stay in %s; "
+                    "upload them later with run.upload_folder('outputs', ...)): %s",
+                    self.id,
+                    self._outputs,
+                    problem.message,
+                )
+        ended = time.time()
         changed = self._store.set_status(
-            self.id, status, ended=time.time(), error=error, only_from=_ACTIVE
+            self.id, status, ended=ended, error=error, only_from=_ACTIVE
         )
+        if changed:  # (a server that does not answer has the change waiting in the spool)
+            self._record.status, self._record.ended, self._record.error = status, ended, error
+            return
         current = self._refresh().status
-        if not changed and current is not status:
+        if current is not status:
             raise InvalidStateError(
                 f"run {self.id!r} is already {current.value}; it cannot become {status.value}"
             )
@@ -365,7 +381,7 @@ class Run(RunMetrics, RunFiles, RunDetails):
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        if RunStatus(self.get_status()).is_terminal:
+        if RunStatus(self._status_if_known()).is_terminal:
             if self._buffers is not None:
                 self.flush()
             return
@@ -375,6 +391,14 @@ class Run(RunMetrics, RunFiles, RunDetails):
             self.cancel()
         else:
             self.fail(error)
+
+    def _status_if_known(self) -> str:
+        """The stored status, or the last one seen when the store does not answer (a run
+        ended against a server that is down has its end waiting in the spool)."""
+        try:
+            return self.get_status()
+        except StoreError:
+            return self._record.status.value
 
     # hierarchy ----------------------------------------------------------------------------------
 
@@ -396,7 +420,13 @@ class Run(RunMetrics, RunFiles, RunDetails):
         )
         if self._record.snapshot_id:
             self._store.update_run(record.id, snapshot_id=self._record.snapshot_id)
-        return Run._wrap(self.experiment, record, fresh=True, outputs=outputs)
+        return Run._wrap(self.experiment, record, fresh=True, outputs=outputs)._beating()
+
+    def _beating(self) -> Run:
+        """This run, its heartbeat beaten by the workspace's background writer until it ends
+        (a run whose process dies stops beating: see docs/storage.md, "Liveness")."""
+        self._active_buffers()
+        return self
 
     def create_children(
         self,

@@ -153,6 +153,7 @@ def _find_workspace_folder(start: Path) -> str:
 
 
 def _open_store(location: str, artifacts: str | None, settings: Settings) -> Store:
+    from runhistory.store.sql.liveness import RunWatch
     from runhistory.store.sql.store import SqlStore
 
     if location.startswith(("http://", "https://")):
@@ -160,6 +161,7 @@ def _open_store(location: str, artifacts: str | None, settings: Settings) -> Sto
         from runhistory.store.rest import RestStore
 
         return RestStore(location, token=settings.token, spool=default_spool_folder(location))
+    watch = RunWatch(settings.not_responding_seconds, settings.lost_run_seconds)
     if "://" in location:
         artifact_location = artifacts or settings.artifacts
         if artifact_location is None:
@@ -167,11 +169,12 @@ def _open_store(location: str, artifacts: str | None, settings: Settings) -> Sto
                 f"workspace {location!r} is a database; also say where its files go with "
                 "Workspace(location, artifacts=FOLDER) or RUNHISTORY_ARTIFACTS"
             )
-        return SqlStore.open(location, artifact_location, settings.busy_timeout)
+        return SqlStore.open(location, artifact_location, settings.busy_timeout, watch)
     folder = Path(location)
     folder.mkdir(parents=True, exist_ok=True)
     return SqlStore.open(
         f"sqlite:///{folder / DATABASE_FILE}",
         artifacts or folder / "artifacts",
         settings.busy_timeout,
+        watch,
     )

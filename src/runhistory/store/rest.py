@@ -66,6 +66,9 @@ _SEND_ATTEMPTS = 4
 _FIRST_RETRY_SECONDS = 0.1
 _LAST_RETRY_SECONDS = 30.0
 
+# The key of a spooled run status change (a spooled batch starts with "client_id").
+LIFECYCLE_ENTRY = "run_status"
+
 log = logging.getLogger("runhistory")
 
 
@@ -161,20 +164,28 @@ class RestStore:
 
     def close(self) -> None:
         self._closed = True
-        if self.spool is not None:
-            with self._send_lock:
-                self._drain_spool()
-            waiting = self.spool.pending()
-            if waiting:
-                log.warning(
-                    "%d batches for %s wait in %s; the next client of this server sends them",
-                    len(waiting),
-                    self.location,
-                    self.spool.folder,
-                )
+        self.report_unsent()
         if self._client is not None:
             self._client.close()
             self._client = None
+
+    def report_unsent(self) -> None:
+        """Try once more to send what waits in the spool; warn about what still waits (the
+        writer calls this at interpreter exit, ``close`` too)."""
+        if self.spool is None:
+            return
+        with self._send_lock:
+            for problem in self._drain_spool():
+                log.error("runhistory could not store logged values: %s", problem)
+        waiting = self.spool.pending()
+        if waiting:
+            log.warning(
+                "%d batches or run status changes for %s wait in %s; the next runhistory "
+                "client of this server (any process of this user) sends them",
+                len(waiting),
+                self.location,
+                self.spool.folder,
+            )
 
     # experiments ----------------------------------------------------------------------------
 
@@ -292,8 +303,47 @@ class RestStore:
             "error": None if error is None else dict(error),
             "only_from": None if only_from is None else [RunStatus(s).value for s in only_from],
         }
+        if self.spool is not None and RunStatus(status).is_terminal:
+            return self._end_run(run_id, body, self.spool)
         changed: bool = self._json("POST", f"/runs/{segment(run_id)}/status", json=body)["changed"]
         return changed
+
+    def _end_run(self, run_id: str, body: dict[str, Any], spool: BatchSpool) -> bool:
+        """Send a run's last status change after the batches spooled before it; when the server
+        does not answer, spool it behind them (it counts as changed) for this or a later client
+        to send in order."""
+        path = f"/runs/{segment(run_id)}/status"
+        with self._send_lock:
+            for problem in self._drain_spool():
+                log.error("runhistory could not store logged values: %s", problem)
+            if not spool.pending():
+                try:
+                    response = self._send("POST", path, stream=False, json=body)
+                except StoreError as error:  # no answer
+                    reason = error.message
+                else:
+                    if 400 <= response.status_code < 500:
+                        raise self._error(response)
+                    if response.status_code < 400:
+                        changed: bool = json.loads(response.content)["changed"]
+                        return changed
+                    reason = self._error(response).message  # the server cannot store it now
+            else:
+                reason = "earlier batches wait to be sent"
+            self._seq += 1
+            entry = {LIFECYCLE_ENTRY: {"run_id": run_id, **body}}
+            spool.add(self._client_id, self._seq, json.dumps(entry).encode())
+            self._spool_waiting = True
+            self._start_drainer()
+        log.warning(
+            "runhistory keeps run %s becoming %s in %s until %s answers: %s",
+            run_id,
+            body["status"],
+            spool.folder,
+            self.location,
+            reason,
+        )
+        return True
 
     def claim_runs(self, target: str, limit: int) -> list[RunRecord]:
         found = self._json("POST", "/runs/claim", json={"target": target, "limit": limit})
@@ -376,12 +426,30 @@ class RestStore:
             except FileNotFoundError:
                 continue  # another client of the server sent it
             try:
-                problems += self._post_batch(body, attempts=1)
+                problems += self._send_spooled(body)
             except StoreError:
                 return problems
             path.unlink(missing_ok=True)
         self._spool_waiting = False
         return problems
+
+    def _send_spooled(self, body: bytes) -> list[str]:
+        """Send one spooled entry: a batch, or a run's last status change (``_end_run``)."""
+        if not body.startswith(b'{"' + LIFECYCLE_ENTRY.encode()):
+            return self._post_batch(body, attempts=1)
+        change = dict(json.loads(body)[LIFECYCLE_ENTRY])
+        run_id = change.pop("run_id")
+        response = self._send("POST", f"/runs/{segment(run_id)}/status", stream=False, json=change)
+        if response.status_code >= 500:
+            raise self._error(response)
+        if response.status_code >= 400:
+            return [f"run {run_id} could not become {change['status']}: {self._error(response)}"]
+        if json.loads(response.content)["changed"]:
+            return []
+        current = self._send("GET", f"/runs/{segment(run_id)}", stream=False)
+        if current.status_code < 400 and json.loads(current.content)["status"] == change["status"]:
+            return []  # sent before (by another client sharing the spool)
+        return [f"run {run_id} did not become {change['status']}: it had already ended"]
 
     def _start_drainer(self) -> None:
         if self._drainer is None or not self._drainer.is_alive():

@@ -20,6 +20,7 @@ from runhistory.model import MetricKind
 from runhistory.store.base import MetricAppend, MetricData, WriteBatch
 from runhistory.store.chunk_format import CHUNK_POINTS, Points, encode_small_chunk
 from runhistory.store.sql.database import Cursor, Database
+from runhistory.store.sql.liveness import revive
 from runhistory.store.summaries import decode_entries, encode_summaries
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class MetricWriter:
                     cursor.executemany(
                         "UPDATE runs SET heartbeat = ? WHERE id = ?", [(now, r) for r in beating]
                     )
+                revive(cursor, [*by_run, *beating])
 
             self.db.write(work)
             self._states.update(new_states)

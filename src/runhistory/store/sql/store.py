@@ -38,6 +38,7 @@ from runhistory.store.base import MetricData, RunQuery, WriteBatch, drop_unsafe_
 from runhistory.store.run_table import RunTable, run_records
 from runhistory.store.sql.database import Cursor, Database
 from runhistory.store.sql.files import FileRecords
+from runhistory.store.sql.liveness import RunWatch, revive
 from runhistory.store.sql.metrics import MetricWriter, read_metric_kinds, read_metrics
 from runhistory.store.sql.migrate import ensure_schema
 from runhistory.store.sql.models import ModelRegistry
@@ -67,17 +68,33 @@ _UPDATABLE_RUN_FIELDS = frozenset(
 class SqlStore(FileRecords, ModelRegistry):
     """A workspace kept in a SQL database plus an artifact store."""
 
-    def __init__(self, db: Database, artifacts: ArtifactStore) -> None:
+    def __init__(
+        self, db: Database, artifacts: ArtifactStore, watch: RunWatch | None = None
+    ) -> None:
+        """``watch`` says when silent runs become NotResponding and Failed (default: the
+        defaults of ``Settings``)."""
         self.db = db
         self.artifacts = artifacts
         self.location = db.display_url
         self._metrics = MetricWriter(db)
+        if watch is None:
+            from runhistory.settings import Settings
+
+            defaults = Settings()
+            watch = RunWatch(defaults.not_responding_seconds, defaults.lost_run_seconds)
+        self.watch = watch
 
     @classmethod
-    def open(cls, url: str, artifacts: str | Path, busy_timeout: float = 60.0) -> SqlStore:
+    def open(
+        cls,
+        url: str,
+        artifacts: str | Path,
+        busy_timeout: float = 60.0,
+        watch: RunWatch | None = None,
+    ) -> SqlStore:
         db = Database.open(url, busy_timeout)
         ensure_schema(db)
-        return cls(db, open_artifact_store(artifacts))
+        return cls(db, open_artifact_store(artifacts), watch)
 
     def close(self) -> None:
         self.db.close()
@@ -291,6 +308,7 @@ class SqlStore(FileRecords, ModelRegistry):
         return run_records(self._run_table(where, params, limit))
 
     def _run_table(self, where: str, params: Sequence[Any], limit: int | None = None) -> RunTable:
+        self.watch.sweep_if_due(self.db)  # silent runs read NotResponding or Failed
         sql = f"SELECT {_RUN_COLUMNS} FROM {_RUN_FROM} WHERE {where} ORDER BY r.created DESC, r.number DESC"
         if limit is None:
             # Without a limit the side tables join on the same condition, which is cheaper
@@ -324,7 +342,15 @@ class SqlStore(FileRecords, ModelRegistry):
             return
         values = [json.dumps(v) if k == "arguments" else v for k, v in fields.items()]
         assignments = ", ".join(f"{k} = ?" for k in fields)
-        self._write_run(run_id, f"UPDATE runs SET {assignments} WHERE id = ?", [*values, run_id])
+        sql = f"UPDATE runs SET {assignments} WHERE id = ?"
+
+        def update(cursor: Cursor) -> None:
+            if not cursor.execute(sql + " RETURNING id", [*values, run_id]).fetchall():
+                raise RunNotFoundError(f"no run with id {run_id!r} in {self.location}")
+            if "heartbeat" in fields:
+                revive(cursor, [run_id])
+
+        self.db.write(update)
 
     def set_status(
         self,
@@ -362,13 +388,6 @@ class SqlStore(FileRecords, ModelRegistry):
             return len(changed)
 
         return self.db.write(update) > 0
-
-    def _write_run(self, run_id: str, sql: str, params: Sequence[Any]) -> None:
-        def update(cursor: Cursor) -> None:
-            if not cursor.execute(sql + " RETURNING id", params).fetchall():
-                raise RunNotFoundError(f"no run with id {run_id!r} in {self.location}")
-
-        self.db.write(update)
 
     def claim_runs(self, target: str, limit: int) -> list[RunRecord]:
         """Move the oldest Queued runs of ``target`` to Preparing, as many as keep at most
