@@ -112,11 +112,12 @@ class Experiment:
         """Runs of this experiment, newest first. ``tags``/``properties``: a key that must be
         present, or a dict whose items must all match."""
         from runhistory.sdk.run import Run
+        from runhistory.sdk.run_types import stored_run_type
 
         query = RunQuery(
             experiment_id=self.id,
             include_children=include_children,
-            run_type=type,
+            run_type=stored_run_type(type),
             tags=_filter(tags),
             properties=_filter(properties),
         )

@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runhistory.errors import ArtifactNotFoundError
-from runhistory.model import ModelRecord, validate_name, validate_text_value
+from runhistory.model import (
+    ModelRecord,
+    normalize_artifact_name,
+    validate_name,
+    validate_text_value,
+)
 
 if TYPE_CHECKING:
     from runhistory.sdk.workspace import Workspace
@@ -50,6 +55,12 @@ class Model:
     @property
     def id(self) -> str:
         return f"{self.name}:{self.version}"
+
+    @property
+    def url(self) -> str:
+        """Where the model's files are: ``runhistory://runs/<run id>/<path>``, the form
+        ``get_metrics`` and ``get_details`` use for run files (Azure: ``aml://...``)."""
+        return f"runhistory://runs/{self.run_id}/{self.path}"
 
     @staticmethod
     def list(
@@ -101,7 +112,7 @@ def register_model(
     validate_name("model", model_name)
     store = workspace.store
     names = [a.name for a in store.list_artifacts(run_id)]
-    path = (model_path or "outputs").strip("/")
+    path = normalize_artifact_name(model_path or "outputs")
     files = [n for n in names if n == path or n.startswith(path + "/")]
     if not files:
         near = [n for n in names if n.rsplit("/", 1)[-1] == path.rsplit("/", 1)[-1]] or names[:5]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from runhistory.errors import ArtifactNotFoundError, InvalidStateError, InvalidValueError
-from runhistory.model import validate_artifact_name, validate_log_stream
+from runhistory.model import normalize_artifact_name, validate_log_stream
 
 if TYPE_CHECKING:
     from runhistory.sdk.model_registry import Model
@@ -44,8 +44,9 @@ class RunFiles:
     def upload_file(
         self, name: str, path_or_stream: str | os.PathLike[str] | BinaryIO, **_: Any
     ) -> None:
-        """Store a file (a path or a binary stream) as ``name``; the same content again is a no-op."""
-        name = validate_artifact_name(name)
+        """Store a file (a path or a binary stream) as ``name``; the same content again is a no-op.
+        ``name`` is normalised as the Azure SDK does: ``./outputs/m.pkl`` is ``outputs/m.pkl``."""
+        name = normalize_artifact_name(name)
         if name.startswith(LOG_PREFIX) and name in self._store.log_streams(self.id):
             raise InvalidValueError(
                 f"{name!r} is a log of run {self.id!r}; upload under another name"
@@ -64,7 +65,7 @@ class RunFiles:
         if len(names) != len(paths):
             raise InvalidValueError(f"upload_files got {len(names)} names for {len(paths)} paths")
         for name in names:
-            validate_artifact_name(name)
+            normalize_artifact_name(name)
         for name, path in zip(names, paths, strict=True):
             self.upload_file(name, path)
 
@@ -73,7 +74,7 @@ class RunFiles:
         folder = Path(path)
         if not folder.is_dir():
             raise InvalidValueError(f"upload_folder({name!r}, {str(folder)!r}): not a folder")
-        prefix = validate_artifact_name(name.rstrip("/"))
+        prefix = normalize_artifact_name(name)
         for relative, file in _files_under(folder):
             self.upload_file(f"{prefix}/{relative}", file)
 
@@ -91,6 +92,7 @@ class RunFiles:
         folder under the file's base name) and return where it went."""
         from runhistory.destinations import path_inside
 
+        name = _stored_name(name)
         base_name = name.rsplit("/", 1)[-1]
         target = Path(output_file_path) if output_file_path is not None else Path(base_name)
         if output_file_path is None:
@@ -116,6 +118,8 @@ class RunFiles:
         from runhistory.errors import UnsafeFileNameError
 
         folder = Path(output_directory or ".")
+        if prefix:
+            prefix = _stored_name(prefix) + ("/" if prefix.endswith("/") else "")
         downloaded = []
         refused = RefusedNames()
         for name in self.get_file_names():
@@ -134,6 +138,7 @@ class RunFiles:
     def _open_file(self, name: str) -> BinaryIO:
         import io
 
+        name = _stored_name(name)
         self._flush_logs()
         if name.startswith(LOG_PREFIX) and name in self._store.log_streams(self.id):
             text, _ = self._store.read_log(self.id, name)
@@ -247,6 +252,15 @@ class RunFiles:
         return register_model(
             self._workspace, self.id, model_name, model_path, tags, properties, description
         )
+
+
+def _stored_name(name: str) -> str:
+    """``name`` normalised when it can be (``./outputs/m.pkl``); a name the rules refuse is
+    looked up as given, so a file stored by an older version stays reachable."""
+    try:
+        return normalize_artifact_name(name)
+    except InvalidValueError:
+        return name
 
 
 def _files_under(folder: Path) -> Iterable[tuple[str, Path]]:
