@@ -277,3 +277,58 @@ def test_a_notebook_run_records_the_notebook_and_no_arguments(tmp_path: Path) ->
     assert details["scriptName"] == "Train model.ipynb"
     assert details["arguments"] == []
     workspace.close()
+
+
+# unknown keyword arguments ------------------------------------------------------------------------
+
+
+def test_a_misspelt_keyword_raises_type_error(experiment: Experiment) -> None:
+    with pytest.raises(TypeError, match="display_nam"):
+        experiment.start_logging(display_nam="x", snapshot_directory=None)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="typo"):
+        Experiment(experiment.workspace, "other", typo=1)  # type: ignore[call-arg]
+    run = experiment.start_logging(snapshot_directory=None, outputs=None)
+    with pytest.raises(TypeError, match="outptus"):
+        run.download_files(outptus="x")  # type: ignore[call-arg]
+    assert [r.id for r in experiment.get_runs()] == [run.id]
+
+
+def test_documented_azure_arguments_are_accepted_and_ignored(
+    experiment: Experiment, tmp_path: Path
+) -> None:
+    run = experiment.start_logging(snapshot_directory=None, outputs=None)
+    (tmp_path / "m.pkl").write_bytes(b"m")
+    run.upload_file("outputs/m.pkl", tmp_path / "m.pkl", datastore_name="workspaceblobstore")
+    run.complete()
+    model = run.register_model("m", "outputs/m.pkl", model_framework="ScikitLearn", datasets=[])
+
+    assert Model(experiment.workspace, id="m:1").url == model.url
+    assert [m.name for m in Model.list(experiment.workspace, run_id=run.id, expand=False)] == ["m"]
+    assert Experiment.list(experiment.workspace, experiment_name=experiment.name, view_type="All")
+    assert model.download(tmp_path / "out", exists_ok=True).endswith("m.pkl")
+
+
+# git state of interactive runs --------------------------------------------------------------------
+
+
+def test_an_interactive_run_in_a_clone_records_its_git_state(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
+    clone = tmp_path / "clone"
+    clone.mkdir()
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=clone, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "--allow-empty", "-m", "x")
+    git("remote", "add", "origin", "https://ci:secret@example.com/org/repo.git")
+    (clone / "train.py").write_text("print(1)\n")
+
+    run = Experiment(sqlite_workspace, "git").start_logging(snapshot_directory=clone, outputs=None)
+
+    properties = run.get_properties()
+    assert len(properties["git.commit"]) == 40
+    assert properties["git.branch"] == "main"
+    assert properties["git.dirty"] == "false"  # untracked files do not make a clone dirty
+    assert properties["git.repository_uri"] == "https://example.com/org/repo.git"

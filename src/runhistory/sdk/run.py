@@ -56,7 +56,6 @@ class Run(RunMetrics, RunFiles, RunDetails):
         experiment: Experiment,
         run_id: str,
         outputs: str | os.PathLike[str] | None = None,
-        **_: Any,
     ) -> None:
         record = experiment.workspace.store.get_run(run_id)
         if record.experiment_id != experiment.id:
@@ -187,7 +186,7 @@ class Run(RunMetrics, RunFiles, RunDetails):
         return iter(Run._wrap_many(experiment, experiment.workspace.store.list_runs(query)))
 
     @staticmethod
-    def get_context(allow_offline: bool = True, **_: Any) -> Run:
+    def get_context(allow_offline: bool = True, used_for_context_manager: bool = False) -> Run:
         """Inside a submitted run, that run; otherwise an offline run (see ``runhistory.sdk.context``)."""
         from runhistory.sdk.context import get_context
 
@@ -313,7 +312,7 @@ class Run(RunMetrics, RunFiles, RunDetails):
                 f"run {self.id!r} is {self.get_status()}; only a run not started can start"
             )
 
-    def complete(self, _set_status: bool = True, **_: Any) -> None:
+    def complete(self, _set_status: bool = True) -> None:
         """Flush, upload ``./outputs``, and mark the run Completed."""
         self._finish(RunStatus.COMPLETED, None)
 
@@ -322,7 +321,6 @@ class Run(RunMetrics, RunFiles, RunDetails):
         error_details: Any = None,
         error_code: str | None = None,
         _set_status: bool = True,
-        **_: Any,
     ) -> None:
         """Flush, upload ``./outputs``, and mark the run Failed with ``error_details``
         (a message, an exception, or a dict)."""

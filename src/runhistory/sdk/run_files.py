@@ -42,7 +42,10 @@ class RunFiles:
         raise NotImplementedError  # provided by RunMetrics, earlier in Run's bases
 
     def upload_file(
-        self, name: str, path_or_stream: str | os.PathLike[str] | BinaryIO, **_: Any
+        self,
+        name: str,
+        path_or_stream: str | os.PathLike[str] | BinaryIO,
+        datastore_name: str | None = None,
     ) -> None:
         """Store a file (a path or a binary stream) as ``name``; the same content again is a no-op.
         ``name`` is normalised as the Azure SDK does: ``./outputs/m.pkl`` is ``outputs/m.pkl``."""
@@ -60,7 +63,12 @@ class RunFiles:
             self._store.add_artifact(self.id, name, path_or_stream)
 
     def upload_files(
-        self, names: Sequence[str], paths: Sequence[str | os.PathLike[str]], **_: Any
+        self,
+        names: Sequence[str],
+        paths: Sequence[str | os.PathLike[str]],
+        return_artifacts: bool = False,
+        timeout_seconds: float | None = None,
+        datastore_name: str | None = None,
     ) -> None:
         if len(names) != len(paths):
             raise InvalidValueError(f"upload_files got {len(names)} names for {len(paths)} paths")
@@ -69,7 +77,9 @@ class RunFiles:
         for name, path in zip(names, paths, strict=True):
             self.upload_file(name, path)
 
-    def upload_folder(self, name: str, path: str | os.PathLike[str], **_: Any) -> None:
+    def upload_folder(
+        self, name: str, path: str | os.PathLike[str], datastore_name: str | None = None
+    ) -> None:
         """Store every file under the folder ``path`` as ``name/<relative path>``."""
         folder = Path(path)
         if not folder.is_dir():
@@ -86,7 +96,10 @@ class RunFiles:
         return sorted(names)
 
     def download_file(
-        self, name: str, output_file_path: str | os.PathLike[str] | None = None, **_: Any
+        self,
+        name: str,
+        output_file_path: str | os.PathLike[str] | None = None,
+        _validate_checksum: bool = False,
     ) -> Path:
         """Write file ``name`` to ``output_file_path`` (a file or a folder; default: the current
         folder under the file's base name) and return where it went."""
@@ -109,8 +122,9 @@ class RunFiles:
         prefix: str | None = None,
         output_directory: str | os.PathLike[str] | None = None,
         output_paths: Sequence[str] | None = None,
+        batch_size: int = 100,
         append_prefix: bool = True,
-        **_: Any,
+        timeout_seconds: float | None = None,
     ) -> list[Path]:
         """Download every file whose name starts with ``prefix`` into ``output_directory``,
         keeping the run's folder structure."""
@@ -242,8 +256,13 @@ class RunFiles:
         model_path: str | None = None,
         tags: Mapping[str, Any] | None = None,
         properties: Mapping[str, Any] | None = None,
+        model_framework: str | None = None,
+        model_framework_version: str | None = None,
         description: str | None = None,
-        **_: Any,
+        datasets: Any = None,
+        sample_input_dataset: Any = None,
+        sample_output_dataset: Any = None,
+        resource_configuration: Any = None,
     ) -> Model:
         """Register the run's file ``model_path`` (or every file under that folder prefix) as the
         next version of model ``model_name``."""
