@@ -380,16 +380,11 @@ def _too_large_error(
 
 
 def _format_size(size: int) -> str:
-    """For example ``_format_size(300 * 1024 * 1024)`` -> ``"300 MiB"``."""
-    if size < 1024:
-        return f"{size} bytes"
-    value = size / 1024
-    units = iter(("KiB", "MiB", "GiB", "TiB"))
-    unit = next(units)
-    while value >= 1024 and unit != "TiB":
-        value /= 1024
-        unit = next(units)
-    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+    """For example ``_format_size(300_000_000)`` -> ``"300.0 MB"`` (decimal units, as rich
+    writes them, like every size the product prints)."""
+    from rich.filesize import decimal
+
+    return decimal(size)
 
 
 # blobs -----------------------------------------------------------------------------------------

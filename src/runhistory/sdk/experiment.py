@@ -28,6 +28,8 @@ from runhistory.model import (
 from runhistory.store.base import RunQuery
 
 if TYPE_CHECKING:
+    import pandas
+
     from runhistory.sdk.run import Run
     from runhistory.sdk.workspace import Workspace
 
@@ -127,6 +129,29 @@ class Experiment:
             properties=_filter(properties),
         )
         return iter(Run._wrap_many(self, self.workspace.store.list_runs(query)))
+
+    def get_runs_frame(
+        self,
+        type: str | None = None,
+        tags: Mapping[str, Any] | Sequence[str] | str | None = None,
+        properties: Mapping[str, Any] | Sequence[str] | str | None = None,
+        include_children: bool = False,
+    ) -> pandas.DataFrame:
+        """The runs ``get_runs`` gives, as a pandas DataFrame with one row per run (like
+        ``mlflow.search_runs``): ids, status, times, script, arguments, and ``metrics.<name>``
+        (last value), ``tags.<key>``, ``properties.<key>`` columns."""
+        from runhistory.sdk.frames import import_pandas, runs_frame
+        from runhistory.sdk.run_types import stored_run_type
+
+        import_pandas("get_runs_frame()")
+        query = RunQuery(
+            experiment_id=self.id,
+            include_children=include_children,
+            run_type=stored_run_type(type),
+            tags=_filter(tags),
+            properties=_filter(properties),
+        )
+        return runs_frame(self.workspace.store.list_runs(query))
 
     def archive(self) -> None:
         self.workspace.store.update_experiment(self.id, archived=True)

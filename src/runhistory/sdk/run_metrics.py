@@ -341,7 +341,9 @@ class RunMetrics:
 
     def get_metrics_frame(self) -> pandas.DataFrame:
         """Scalar and list metrics as a pandas DataFrame with one row per (metric, step)."""
-        import pandas
+        from runhistory.sdk.frames import import_pandas
+
+        pandas = import_pandas("get_metrics_frame()")
 
         frames = []
         for data in self._read():
