@@ -12,21 +12,27 @@ their imports::
 
 from runhistory.errors import RunHistoryError
 from runhistory.model import RunStatus
+from runhistory.sdk.environment import CondaDependencies, Environment
 from runhistory.sdk.experiment import Experiment
 from runhistory.sdk.logger import get_logger, logging_handler
 from runhistory.sdk.model_registry import Model
 from runhistory.sdk.run import Run
-from runhistory.sdk.script_run import Environment, ScriptRunConfig
+from runhistory.sdk.script_run import RunConfiguration, ScriptRunConfig
 from runhistory.sdk.workspace import Workspace
 from runhistory.settings import Settings
 
 __version__ = "0.1.0"
+VERSION = __version__
+"""The package version under the name the Azure SDK uses (``azureml.core.VERSION``)."""
 
 __all__ = [
+    "VERSION",
+    "CondaDependencies",
     "Environment",
     "Experiment",
     "Model",
     "Run",
+    "RunConfiguration",
     "RunHistoryError",
     "RunStatus",
     "ScriptRunConfig",

@@ -61,7 +61,12 @@ class RefusedNames:
     def raise_if_any(self, what: str, written: int) -> None:
         if self.problems:
             raise UnsafeFileNameError(
-                f"{what}: {len(self.problems)} file(s) were not written because their names "
-                f"lead outside the destination ({'; '.join(self.problems)}); the other "
-                f"{written} file(s) were written"
+                f"{what}: {_files(len(self.problems))} not written because "
+                f"{'its name leads' if len(self.problems) == 1 else 'their names lead'} outside "
+                f"the destination ({'; '.join(self.problems)}); the other {_files(written)} "
+                "written"
             )
+
+
+def _files(number: int) -> str:
+    return "1 file was" if number == 1 else f"{number} files were"

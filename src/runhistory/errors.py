@@ -39,6 +39,13 @@ class SnapshotTooLargeError(InvalidValueError):
     http_status = 413
 
 
+class EnvironmentNotSupportedError(InvalidValueError):
+    """A submitted run's environment asks for what cannot run on its target (conda-only
+    packages, docker without a docker daemon); the run was not queued."""
+
+    error_code = "environment_not_supported"
+
+
 class UnsafeFileNameError(InvalidValueError):
     """A file or log name read from a store would be written outside the destination folder
     (absolute, '..', a backslash, a symlink leading out); that file was not written."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import os
+import posixpath
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -225,6 +227,29 @@ def validate_artifact_name(name: object) -> str:
     if problem:
         raise InvalidValueError(f"file name {name!r} {problem}")
     return name
+
+
+def normalize_artifact_name(name: object) -> str:
+    """A run file name as the caller may spell it (``./outputs/model.pkl``, ``outputs//m.pkl``,
+    ``outputs/``), normalised as the Azure SDK does with ``os.path.normpath`` (POSIX rules), then
+    checked by ``validate_artifact_name``. A name with a ``..`` part stays refused.
+
+    >>> normalize_artifact_name("./outputs/model.pkl")
+    'outputs/model.pkl'
+    """
+    if isinstance(name, os.PathLike):
+        name = os.fspath(name)
+    # '..' is never resolved away: "outputs/../x" names a file outside where it says.
+    if (
+        isinstance(name, str)
+        and name
+        and "\\" not in name
+        and "\x00" not in name
+        and ".." not in name.split("/")
+        and posixpath.normpath(name) != "."
+    ):
+        name = posixpath.normpath(name)
+    return validate_artifact_name(name)
 
 
 def validate_log_stream(stream: object) -> str:

@@ -250,7 +250,13 @@ def _walk(root: Path) -> Iterator[_SourceFile]:
     while pending:
         folder, prefix, parent_rules = pending.pop()
         rules = parent_rules.for_folder(folder, prefix)
-        for entry in _folder_entries(folder):
+        entries = _folder_entries(folder)
+        workspace_files = _workspace_files(entries)
+        for entry in entries:
+            if entry.name.startswith(workspace_files):
+                continue
+            if entry.is_dir(follow_symlinks=False) and _is_workspace(Path(entry.path)):
+                continue
             name = prefix + entry.name
             # Folders reached through a symlink are skipped: they may loop or leave the tree.
             if entry.is_dir(follow_symlinks=False):
@@ -260,6 +266,22 @@ def _walk(root: Path) -> Iterator[_SourceFile]:
                 source = _source_file(entry, name)
                 if source is not None:
                     yield source
+
+
+WORKSPACE_FILES = ("runhistory.db", "artifacts")
+"""A workspace's own files (the database with its -wal, -shm and lock files, and the artifacts):
+never in a snapshot. A folder below the snapshot's root that holds ``runhistory.db`` is a
+workspace folder, whatever its name, and is left out whole."""
+
+
+def _workspace_files(entries: list[os.DirEntry[str]]) -> tuple[str, ...]:
+    if not any(e.name == WORKSPACE_FILES[0] and e.is_file() for e in entries):
+        return ()
+    return WORKSPACE_FILES
+
+
+def _is_workspace(folder: Path) -> bool:
+    return (folder / WORKSPACE_FILES[0]).is_file()
 
 
 def _folder_entries(folder: Path) -> list[os.DirEntry[str]]:
@@ -358,16 +380,11 @@ def _too_large_error(
 
 
 def _format_size(size: int) -> str:
-    """For example ``_format_size(300 * 1024 * 1024)`` -> ``"300 MiB"``."""
-    if size < 1024:
-        return f"{size} bytes"
-    value = size / 1024
-    units = iter(("KiB", "MiB", "GiB", "TiB"))
-    unit = next(units)
-    while value >= 1024 and unit != "TiB":
-        value /= 1024
-        unit = next(units)
-    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+    """For example ``_format_size(300_000_000)`` -> ``"300.0 MB"`` (decimal units, as rich
+    writes them, like every size the product prints)."""
+    from rich.filesize import decimal
+
+    return decimal(size)
 
 
 # blobs -----------------------------------------------------------------------------------------

@@ -205,7 +205,9 @@ def test_list_of_an_empty_workspace(tmp_path: Path) -> None:
     result = rh("history", "list", cwd=tmp_path)
 
     assert result.returncode == 0
-    assert result.stdout.split() == ["RUN", "ID", "STATUS", "STARTED", "DURATION", "SCRIPT"]
+    assert result.stdout == "no runs yet\n"  # says so, instead of a header over nothing
+    assert rh("experiments", "list", cwd=tmp_path).stdout == "no experiments yet\n"
+    assert rh("models", "list", cwd=tmp_path).stdout == "no models registered yet\n"
     assert json.loads(rh("history", "list", "-o", "json", cwd=tmp_path).stdout) == []
 
 
@@ -469,8 +471,8 @@ def test_restore_over_changed_files_asks_and_does_nothing_on_no(
     )
 
     assert result.returncode == 1
-    assert "overwrite 1 files:\n    M train.py" in result.stdout
-    assert "remove 1 files that are not in the snapshot:\n    D notes.md" in result.stdout
+    assert "overwrite 1 file:\n    M train.py" in result.stdout
+    assert "remove 1 file not in the snapshot:\n    D notes.md" in result.stdout
     assert "Go on? [y/N]" in result.stdout
     assert "Nothing was changed." in result.stderr
     assert _tree(tmp_path) == before
@@ -552,3 +554,22 @@ def test_promote_of_a_missing_artifact_is_not_found(cli: CliInvoker) -> None:
 
     assert result.exit_code == 3
     assert "no file or folder 'outputs/nope.pkl'" in result.stderr
+
+
+def test_one_file_is_one_file_and_sizes_use_one_unit_system(
+    populated: Populated, tmp_path: Path
+) -> None:
+    result = rh(
+        "history",
+        "download",
+        "sweep:1",
+        "--prefix",
+        "outputs/model",
+        "--dest",
+        str(tmp_path / "one"),
+        "-w",
+        populated.location,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].startswith("Downloaded 1 file (9 bytes)")

@@ -53,4 +53,4 @@ def test_models_list_when_there_are_none(cli: CliInvoker) -> None:
     result = cli("models", "list")
 
     assert result.exit_code == 0
-    assert result.stdout.split() == ["NAME", "VERSION", "RUN", "PATH", "FILES", "CREATED", "TAGS"]
+    assert result.stdout == "no models registered yet\n"

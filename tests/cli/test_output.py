@@ -174,7 +174,7 @@ def test_format_duration_and_size() -> None:
         "2h 05m",
         "3d 04h",
     ]
-    assert [format_size(n) for n in (512, 1536, 3 * 1024**2)] == ["512 B", "1.5 KB", "3.0 MB"]
+    assert [format_size(n) for n in (512, 1500, 3_000_000)] == ["512 bytes", "1.5 kB", "3.0 MB"]
 
 
 def test_json_safe_makes_strict_json() -> None:

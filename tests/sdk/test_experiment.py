@@ -117,11 +117,12 @@ def test_get_runs_only_of_this_experiment(workspace: Workspace) -> None:
 def test_get_runs_by_type(experiment: Experiment) -> None:
     interactive = start(experiment)
     submitted = experiment.workspace.store.create_run(
-        experiment.id, status=RunStatus.QUEUED, run_type="azureml.scriptrun"
+        experiment.id, status=RunStatus.QUEUED, run_type="scriptrun"
     )
 
     assert ids(experiment.get_runs(type="interactive")) == [interactive.id]
     assert ids(experiment.get_runs(type="azureml.scriptrun")) == [submitted.id]
+    assert ids(experiment.get_runs(type="scriptrun")) == [submitted.id]
     assert ids(experiment.get_runs(type="no.such.type")) == []
 
 

@@ -370,7 +370,7 @@ def download(workspace: Workspace, run: str, prefix: str | None, dest: Path | No
         for path, file in download_run_files(found, files, destination):
             click.echo(f"{path}  ({render.format_size(file.size)})")
     click.echo(
-        f"Downloaded {len(files)} files ({render.format_size(total)}) of run {found.id} "
+        f"Downloaded {render.count(len(files), 'file')} ({render.format_size(total)}) of run {found.id} "
         f"into {destination}"
     )
 
@@ -403,11 +403,11 @@ def restore(workspace: Workspace, run: str, path: Path, yes: bool, keep_extra: b
     if (plan.overwrite or removing) and not yes:
         click.echo(f"Restoring the snapshot of run {found.id} into {plan.folder} would")
         if plan.overwrite:
-            click.echo(f"  overwrite {len(plan.overwrite)} files:")
+            click.echo(f"  overwrite {render.count(len(plan.overwrite), 'file')}:")
             for name in plan.overwrite:
                 click.echo(f"    M {name}")
         if removing:
-            click.echo(f"  remove {len(removing)} files that are not in the snapshot:")
+            click.echo(f"  remove {render.count(len(removing), 'file')} not in the snapshot:")
             for name in removing:
                 click.echo(f"    D {name}")
         try:
@@ -421,7 +421,7 @@ def restore(workspace: Workspace, run: str, path: Path, yes: bool, keep_extra: b
     restore_run_snapshot(workspace, plan, remove_extra=not keep_extra)
     removed = f", removed {len(removing)}" if removing else ""
     click.echo(
-        f"Restored {len(plan.files)} files of run {found.id} into {plan.folder} "
+        f"Restored {render.count(len(plan.files), 'file')} of run {found.id} into {plan.folder} "
         f"({len(plan.overwrite)} overwritten{removed})"
     )
 
@@ -447,5 +447,5 @@ def promote(
     )
     click.echo(
         f"Registered {model.name} version {model.version} from run {model.run_id} "
-        f"({len(model.files)} files under {model.path})"
+        f"({render.count(len(model.files), 'file')} under {model.path})"
     )

@@ -18,6 +18,8 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import click
+
 # Above this many rows rich takes seconds to lay a table out; plain text is drawn instead.
 RICH_ROW_LIMIT = 300
 # Likewise for highlighting JSON, above this many characters.
@@ -77,7 +79,11 @@ def print_columns(
     marked_rows: frozenset[int] = frozenset(),
     section_ends: frozenset[int] = frozenset(),
 ) -> None:
-    """``print_table`` with the cells given a column at a time (``cells[column][row]``)."""
+    """``print_table`` with the cells given a column at a time (``cells[column][row]``).
+    An empty listing prints its caption (``no runs yet``), not a header over nothing."""
+    if not cells or not cells[0]:
+        click.echo(caption or "nothing to list")
+        return
     if not is_terminal():
         _print_plain(columns, cells)
         return
@@ -280,13 +286,16 @@ def format_time(timestamp: float | None, _minutes: dict[int, str] = {}) -> str: 
 
 
 def format_size(size: int) -> str:
-    """``512 B``, ``1.5 KB``, ``3.2 MB``, ..."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"  # pragma: no cover
+    """A size in decimal units, as rich writes them everywhere in the product: ``512 bytes``,
+    ``1.5 kB``, ``3.2 MB``."""
+    from rich.filesize import decimal
+
+    return decimal(size)
+
+
+def count(number: int, noun: str) -> str:
+    """``count(1, "file")`` -> ``'1 file'``; ``count(3, "file")`` -> ``'3 files'``."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 STATUS_STYLES = {

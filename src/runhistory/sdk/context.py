@@ -114,7 +114,13 @@ class OfflineRun:
 
     log_confusion_matrix = log_accuracy_table = log_residuals = log_predictions = _log_json
 
-    def get_metrics(self, name: str | None = None, **_: Any) -> dict[str, Any]:
+    def get_metrics(
+        self,
+        name: str | None = None,
+        recursive: bool = False,
+        run_type: str | None = None,
+        populate: bool = False,
+    ) -> dict[str, Any]:
         found = {k: v[0] if len(v) == 1 else list(v) for k, v in self._metrics.items()}
         return found if name is None else {name: found[name]} if name in found else {}
 
@@ -134,7 +140,9 @@ class OfflineRun:
     def get_properties(self) -> dict[str, str]:
         return dict(self._properties)
 
-    def upload_file(self, name: str, path_or_stream: Any, **_: Any) -> None:
+    def upload_file(
+        self, name: str, path_or_stream: Any, datastore_name: str | None = None
+    ) -> None:
         print(f"Attempted to upload file {name}", file=sys.stdout)
 
     def get_status(self) -> str:

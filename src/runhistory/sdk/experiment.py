@@ -28,6 +28,8 @@ from runhistory.model import (
 from runhistory.store.base import RunQuery
 
 if TYPE_CHECKING:
+    import pandas
+
     from runhistory.sdk.run import Run
     from runhistory.sdk.workspace import Workspace
 
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
 class Experiment:
     """Get or create the experiment ``name`` in ``workspace``."""
 
-    def __init__(self, workspace: Workspace, name: str, **_: Any) -> None:
+    def __init__(self, workspace: Workspace, name: str) -> None:
         self.workspace = workspace
         self._record = workspace.store.get_or_create_experiment(validate_experiment_name(name))
 
@@ -67,22 +69,27 @@ class Experiment:
         return self._record
 
     @staticmethod
-    def list(workspace: Workspace, view_type: str = "active", **_: Any) -> list[Experiment]:
-        """Experiments of the workspace: ``"active"`` (default), ``"archived"`` or ``"all"``."""
+    def list(
+        workspace: Workspace, experiment_name: str | None = None, view_type: str = "active"
+    ) -> list[Experiment]:
+        """Experiments of the workspace: ``"active"`` (default), ``"archived"`` or ``"all"``
+        (Azure's ``"ActiveOnly"``, ``"ArchivedOnly"``, ``"All"`` too); only the one named
+        ``experiment_name`` when given."""
+        view = _AZURE_VIEW_TYPES.get(view_type, view_type)
         return [
             Experiment._from_record(workspace, r)
-            for r in workspace.store.list_experiments(view_type)
+            for r in workspace.store.list_experiments(view)
+            if experiment_name is None or r.name == experiment_name
         ]
 
     def start_logging(
         self,
-        *args: Any,
+        *,
         snapshot_directory: str | os.PathLike[str] | None = ".",
         outputs: str | os.PathLike[str] | None = "./outputs",
         display_name: str | None = None,
         tags: Mapping[str, Any] | None = None,
         description: str | None = None,
-        **kwargs: Any,
     ) -> Run:
         """Start an interactive run (status Running), snapshotting ``snapshot_directory``."""
         from runhistory.sdk.run import Run
@@ -96,7 +103,7 @@ class Experiment:
             description=description,
         )
 
-    def submit(self, config: Any, tags: Mapping[str, Any] | None = None, **_: Any) -> Run:
+    def submit(self, config: Any, tags: Mapping[str, Any] | None = None) -> Run:
         """Queue a ``ScriptRunConfig`` as a run on its compute target; returns at once (Queued)."""
         from runhistory.sdk.script_run import submit
 
@@ -112,15 +119,39 @@ class Experiment:
         """Runs of this experiment, newest first. ``tags``/``properties``: a key that must be
         present, or a dict whose items must all match."""
         from runhistory.sdk.run import Run
+        from runhistory.sdk.run_types import stored_run_type
 
         query = RunQuery(
             experiment_id=self.id,
             include_children=include_children,
-            run_type=type,
+            run_type=stored_run_type(type),
             tags=_filter(tags),
             properties=_filter(properties),
         )
         return iter(Run._wrap_many(self, self.workspace.store.list_runs(query)))
+
+    def get_runs_frame(
+        self,
+        type: str | None = None,
+        tags: Mapping[str, Any] | Sequence[str] | str | None = None,
+        properties: Mapping[str, Any] | Sequence[str] | str | None = None,
+        include_children: bool = False,
+    ) -> pandas.DataFrame:
+        """The runs ``get_runs`` gives, as a pandas DataFrame with one row per run (like
+        ``mlflow.search_runs``): ids, status, times, script, arguments, and ``metrics.<name>``
+        (last value), ``tags.<key>``, ``properties.<key>`` columns."""
+        from runhistory.sdk.frames import import_pandas, runs_frame
+        from runhistory.sdk.run_types import stored_run_type
+
+        import_pandas("get_runs_frame()")
+        query = RunQuery(
+            experiment_id=self.id,
+            include_children=include_children,
+            run_type=stored_run_type(type),
+            tags=_filter(tags),
+            properties=_filter(properties),
+        )
+        return runs_frame(self.workspace.store.list_runs(query))
 
     def archive(self) -> None:
         self.workspace.store.update_experiment(self.id, archived=True)
@@ -172,6 +203,9 @@ class Experiment:
 
     def __hash__(self) -> int:
         return hash(self.id)
+
+
+_AZURE_VIEW_TYPES = {"ActiveOnly": "active", "ArchivedOnly": "archived", "All": "all"}
 
 
 def _filter(

@@ -1,9 +1,13 @@
-"""Validation of the JSON metric kinds (confusion matrix, accuracy table, residuals, predictions).
+"""The JSON metric kinds (confusion matrix, accuracy table, residuals, predictions).
 
-Values follow the Azure ML schemas: ``{"schema_type": ..., "schema_version": ..., "data": {...}}``.
+Stored documents follow the Azure ML schemas: ``{"schema_type": ..., "schema_version": ...,
+"data": {...}}``. Like the Azure SDK client, which only parses a JSON string and wraps the value,
+any JSON value is accepted: a full document, its ``data`` object alone (``{"class_labels": ...,
+"matrix": ...}``), or data that does not fit the schema (the Azure docs' own residuals example has
+as many bin edges as counts). ``schema_fits`` says whether a viewer can draw it.
 
->>> validate_json_metric(MetricKind.RESIDUALS, "r", {"data": {"bin_edges": [0, 1], "bin_counts": [3]}})["schema_type"]
-'residuals'
+>>> wrap_json_metric(MetricKind.RESIDUALS, "r", {"bin_edges": [0, 1], "bin_counts": [3]})["data"]
+{'bin_edges': [0, 1], 'bin_counts': [3]}
 """
 
 from __future__ import annotations
@@ -26,51 +30,68 @@ _VERSIONS = {
     MetricKind.RESIDUALS: "1.0.0",
     MetricKind.PREDICTIONS: "1.0.0",
 }
+_ENVELOPE = ("schema_type", "schema_version", "data")
 
 
-def validate_json_metric(kind: MetricKind, name: str, value: Any) -> dict[str, Any]:
-    """The document to store for ``value`` (a dict or a JSON string), or InvalidValueError."""
+def wrap_json_metric(kind: MetricKind, name: str, value: Any) -> dict[str, Any]:
+    """The document to store for ``value`` (any JSON value, or a JSON string of one)."""
     call = f"log_{kind.value}({name!r}, ...)"
-    if isinstance(value, str):
+    if isinstance(value, (str, bytes)):
         try:
             value = json.loads(value)
         except ValueError as error:
             raise InvalidValueError(f"{call} got a string that is not JSON: {error}") from None
-    if not isinstance(value, dict):
-        raise InvalidValueError(f"{call} takes a dict or a JSON string, not {type(value).__name__}")
-    declared = value.get("schema_type", kind.value)
-    if declared != kind.value:
-        raise InvalidValueError(f"{call} got schema_type {declared!r}; it must be {kind.value!r}")
-    data = value.get("data")
-    if not isinstance(data, dict):
-        raise InvalidValueError(f"{call} needs a 'data' object with {', '.join(_REQUIRED[kind])}")
-    missing = [key for key in _REQUIRED[kind] if key not in data]
-    if missing:
-        raise InvalidValueError(f"{call} 'data' lacks {missing}")
-    _check_shape(kind, call, data)
-    return {
-        "schema_type": kind.value,
-        "schema_version": value.get("schema_version", _VERSIONS[kind]),
-        "data": data,
-    }
+    try:
+        value = json.loads(json.dumps(value, default=_plain, allow_nan=True))
+    except (TypeError, ValueError) as error:
+        raise InvalidValueError(f"{call} takes a dict, a list or a JSON string; {error}") from None
+    version = _VERSIONS[kind]
+    if isinstance(value, dict) and "data" in value and set(value) <= set(_ENVELOPE):
+        data = value["data"]
+        version = str(value.get("schema_version", version))
+    elif isinstance(value, dict):
+        data = {k: v for k, v in value.items() if k not in ("schema_type", "schema_version")}
+    else:
+        data = value
+    return {"schema_type": kind.value, "schema_version": version, "data": data}
 
 
-def _check_shape(kind: MetricKind, call: str, data: dict[str, Any]) -> None:
+def schema_fits(document: dict[str, Any]) -> bool:
+    """Whether a stored document has what a viewer needs to draw it (the Azure schema's fields,
+    with consistent shapes).
+
+    >>> schema_fits({"schema_type": "residuals", "data": {"bin_edges": [0, 1], "bin_counts": [2, 3]}})
+    False
+    """
+    try:
+        kind = MetricKind(document.get("schema_type"))
+    except ValueError:
+        return False
+    data = document.get("data")
+    if kind not in _REQUIRED or not isinstance(data, dict):
+        return False
+    if any(key not in data for key in _REQUIRED[kind]):
+        return False
     if kind is MetricKind.CONFUSION_MATRIX:
         labels, matrix = data["class_labels"], data["matrix"]
-        if (
-            not isinstance(matrix, list)
-            or len(matrix) != len(labels)
-            or any(not isinstance(row, list) or len(row) != len(labels) for row in matrix)
-        ):
-            raise InvalidValueError(
-                f"{call} 'matrix' must be {len(labels)} x {len(labels)}, one row and column per class label"
-            )
-    elif kind in (MetricKind.RESIDUALS, MetricKind.PREDICTIONS):
+        return (
+            isinstance(labels, list)
+            and isinstance(matrix, list)
+            and len(matrix) == len(labels)
+            and all(isinstance(row, list) and len(row) == len(labels) for row in matrix)
+        )
+    if kind in (MetricKind.RESIDUALS, MetricKind.PREDICTIONS):
         edges, counts = data["bin_edges"], data["bin_counts"]
-        if (
-            not isinstance(edges, list)
-            or not isinstance(counts, list)
-            or len(edges) != len(counts) + 1
-        ):
-            raise InvalidValueError(f"{call} needs one more bin edge than bin counts")
+        return (
+            isinstance(edges, list) and isinstance(counts, list) and len(edges) == len(counts) + 1
+        )
+    return True
+
+
+def _plain(value: Any) -> Any:
+    """numpy arrays and scalars as the lists and numbers JSON holds."""
+    for method in ("tolist", "item"):
+        convert = getattr(value, method, None)
+        if callable(convert):
+            return convert()
+    raise TypeError(f"{type(value).__name__} is not JSON")

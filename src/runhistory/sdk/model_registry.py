@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runhistory.errors import ArtifactNotFoundError
-from runhistory.model import ModelRecord, validate_name, validate_text_value
+from runhistory.model import (
+    ModelRecord,
+    normalize_artifact_name,
+    validate_name,
+    validate_text_value,
+)
 
 if TYPE_CHECKING:
     from runhistory.sdk.workspace import Workspace
@@ -22,8 +27,22 @@ class Model:
     """``Model(workspace, name, version=None)``: a registered model (the latest version by default)."""
 
     def __init__(
-        self, workspace: Workspace, name: str, version: int | None = None, **_: Any
+        self,
+        workspace: Workspace,
+        name: str | None = None,
+        version: int | None = None,
+        *,
+        id: str | None = None,
+        expand: bool = True,
+        sas_link: bool = False,
     ) -> None:
+        """``name`` (with ``version``) or Azure's ``id="name:version"``; ``expand`` and
+        ``sas_link`` are accepted for Azure compatibility and ignored."""
+        if id is not None:
+            name, _, number = id.partition(":")
+            version = int(number) if number else version
+        if name is None:
+            raise TypeError("Model() needs a name (or id='name:version')")
         self.workspace = workspace
         self._record = workspace.store.get_model(name, version)
 
@@ -51,24 +70,43 @@ class Model:
     def id(self) -> str:
         return f"{self.name}:{self.version}"
 
+    @property
+    def url(self) -> str:
+        """Where the model's files are: ``runhistory://runs/<run id>/<path>``, the form
+        ``get_metrics`` and ``get_details`` use for run files (Azure: ``aml://...``)."""
+        return f"runhistory://runs/{self.run_id}/{self.path}"
+
     @staticmethod
     def list(
-        workspace: Workspace, name: str | None = None, latest: bool = False, **_: Any
+        workspace: Workspace,
+        name: str | None = None,
+        run_id: str | None = None,
+        latest: bool = False,
+        *,
+        expand: bool = True,
+        page_count: int = 255,
     ) -> list[Model]:
-        """Registered models, newest version first within each name."""
+        """Registered models, newest version first within each name (of one run with
+        ``run_id``); ``expand`` and ``page_count`` are accepted for Azure compatibility."""
         records = workspace.store.list_models(name)
+        if run_id is not None:
+            records = [r for r in records if r.run_id == run_id]
         if latest:
             seen: set[str] = set()
             records = [r for r in records if not (r.name in seen or seen.add(r.name))]  # type: ignore[func-returns-value]
         return [Model._from_record(workspace, r) for r in records]
 
     def download(
-        self, target_dir: str | os.PathLike[str] = ".", exist_ok: bool = False, **_: Any
+        self,
+        target_dir: str | os.PathLike[str] = ".",
+        exist_ok: bool = False,
+        exists_ok: bool | None = None,
     ) -> str:
         """Copy the model's files into ``target_dir``; return the path of the model (its file, or
         the folder holding its files)."""
         from runhistory.destinations import path_inside
 
+        exist_ok = exist_ok or bool(exists_ok)  # exists_ok: the Azure SDK's older spelling
         target = Path(target_dir)
         prefix = self.path.rstrip("/")
         base = prefix.rsplit("/", 1)[0] + "/" if "/" in prefix else ""
@@ -101,7 +139,7 @@ def register_model(
     validate_name("model", model_name)
     store = workspace.store
     names = [a.name for a in store.list_artifacts(run_id)]
-    path = (model_path or "outputs").strip("/")
+    path = normalize_artifact_name(model_path or "outputs")
     files = [n for n in names if n == path or n.startswith(path + "/")]
     if not files:
         near = [n for n in names if n.rsplit("/", 1)[-1] == path.rsplit("/", 1)[-1]] or names[:5]

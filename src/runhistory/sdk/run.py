@@ -15,7 +15,6 @@ from __future__ import annotations
 import builtins
 import logging
 import os
-import sys
 import time
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
@@ -28,6 +27,7 @@ from runhistory.model import RunRecord, RunStatus, validate_name, validate_text_
 from runhistory.sdk.run_details import RunDetails
 from runhistory.sdk.run_files import RunFiles
 from runhistory.sdk.run_metrics import RunMetrics
+from runhistory.sdk.run_types import azure_run_type, stored_run_type
 from runhistory.sdk.script_run import SCRIPT_RUN
 from runhistory.store.base import RunQuery
 
@@ -59,7 +59,6 @@ class Run(RunMetrics, RunFiles, RunDetails):
         experiment: Experiment,
         run_id: str,
         outputs: str | os.PathLike[str] | None = None,
-        **_: Any,
     ) -> None:
         record = experiment.workspace.store.get_run(run_id)
         if record.experiment_id != experiment.id:
@@ -112,7 +111,10 @@ class Run(RunMetrics, RunFiles, RunDetails):
         display_name: str | None,
         tags: Mapping[str, Any] | None,
         description: str | None,
+        run_id: str | None = None,
     ) -> Run:
+        from runhistory.sdk.interactive import current_user, script_and_arguments
+        from runhistory.sdk.script_run import git_properties
         from runhistory.snapshot import take_snapshot
 
         store = experiment.workspace.store
@@ -126,17 +128,26 @@ class Run(RunMetrics, RunFiles, RunDetails):
                 max_bytes=settings.snapshot_max_bytes,
                 max_files=settings.snapshot_max_files,
             )
+        script_name, arguments = script_and_arguments()
         record = store.create_run(
             experiment.id,
             status=RunStatus.RUNNING,
             run_type=INTERACTIVE,
             display_name=display_name,
             description=description,
-            script_name=Path(sys.argv[0]).name if sys.argv and sys.argv[0] else None,
-            arguments=sys.argv[1:],
+            script_name=script_name,
+            arguments=arguments,
             tags=clean_tags,
+            properties={}
+            if snapshot_directory is None
+            else git_properties(_source_folder(snapshot_directory)),
             started=time.time(),
+            run_id=run_id,
+            config={"submitted_by": current_user()},
         )
+        if outputs is not None:
+            # Samples write outputs/model.pkl right after start_logging(), as in a submitted run.
+            Path(outputs).mkdir(parents=True, exist_ok=True)
         if snapshot_id is not None:
             store.update_run(record.id, snapshot_id=snapshot_id)
             record.snapshot_id = snapshot_id
@@ -170,7 +181,7 @@ class Run(RunMetrics, RunFiles, RunDetails):
         query = RunQuery(
             experiment_id=experiment.id,
             include_children=include_children,
-            run_type=type,
+            run_type=stored_run_type(type),
             statuses=None if status is None else [_status(status)],
             tags=_filter(tags),
             properties=_filter(properties),
@@ -178,7 +189,7 @@ class Run(RunMetrics, RunFiles, RunDetails):
         return iter(Run._wrap_many(experiment, experiment.workspace.store.list_runs(query)))
 
     @staticmethod
-    def get_context(allow_offline: bool = True, **_: Any) -> Run:
+    def get_context(allow_offline: bool = True, used_for_context_manager: bool = False) -> Run:
         """Inside a submitted run, that run; otherwise an offline run (see ``runhistory.sdk.context``)."""
         from runhistory.sdk.context import get_context
 
@@ -196,7 +207,9 @@ class Run(RunMetrics, RunFiles, RunDetails):
 
     @property
     def type(self) -> str:
-        return self._record.run_type
+        """Azure's name of the run type: ``azureml.scriptrun`` for a submitted run,
+        ``interactive`` for ``start_logging``."""
+        return azure_run_type(self._record.run_type)
 
     @property
     def parent(self) -> Run | None:
@@ -302,7 +315,7 @@ class Run(RunMetrics, RunFiles, RunDetails):
                 f"run {self.id!r} is {self.get_status()}; only a run not started can start"
             )
 
-    def complete(self, _set_status: bool = True, **_: Any) -> None:
+    def complete(self, _set_status: bool = True) -> None:
         """Flush, upload ``./outputs``, and mark the run Completed."""
         self._finish(RunStatus.COMPLETED, None)
 
@@ -311,7 +324,6 @@ class Run(RunMetrics, RunFiles, RunDetails):
         error_details: Any = None,
         error_code: str | None = None,
         _set_status: bool = True,
-        **_: Any,
     ) -> None:
         """Flush, upload ``./outputs``, and mark the run Failed with ``error_details``
         (a message, an exception, or a dict)."""
@@ -321,7 +333,7 @@ class Run(RunMetrics, RunFiles, RunDetails):
         """Cancel the run: a queued run ends Canceled at once; a running submitted run is asked
         to stop (CancelRequested: SIGTERM, then SIGKILL after a grace period) and ends Canceled;
         an interactive run ends Canceled."""
-        if self.type != SCRIPT_RUN:
+        if self._record.run_type != SCRIPT_RUN:
             self._finish(RunStatus.CANCELED, None)
             return
         canceled = {"type": "Canceled", "message": "canceled by request before it started"}
@@ -412,11 +424,12 @@ class Run(RunMetrics, RunFiles, RunDetails):
         record = self._store.create_run(
             self.experiment.id,
             status=RunStatus.RUNNING,
-            run_type=self.type,
+            run_type=self._record.run_type,
             parent_id=self.id,
             display_name=name,
             started=time.time(),
             run_id=run_id,
+            config={"submitted_by": (self._record.config or {}).get("submitted_by")},
         )
         if self._record.snapshot_id:
             self._store.update_run(record.id, snapshot_id=self._record.snapshot_id)
@@ -469,7 +482,7 @@ class Run(RunMetrics, RunFiles, RunDetails):
             every = self._store.list_runs(RunQuery(parent_id=parent_id))
             query = RunQuery(
                 parent_id=parent_id,
-                run_type=type,
+                run_type=stored_run_type(type),
                 statuses=None if status is None else [_status(status)],
                 tags=_filter(tags),
                 properties=_filter(properties),
@@ -506,6 +519,13 @@ class Run(RunMetrics, RunFiles, RunDetails):
 
     def __hash__(self) -> int:
         return hash(self.id)
+
+
+def _source_folder(snapshot_directory: str | os.PathLike[str]) -> Path:
+    """The folder whose git state an interactive run records: the one it snapshots (the file's
+    folder when it snapshots one file)."""
+    folder = Path(snapshot_directory).absolute()
+    return folder if folder.is_dir() else folder.parent
 
 
 def _tags(tags: Mapping[str, Any]) -> dict[str, str | None]:

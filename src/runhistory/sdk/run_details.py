@@ -9,10 +9,12 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from runhistory.errors import RunFailedError
+from runhistory.errors import InvalidStateError, RunFailedError
 from runhistory.model import RunRecord, RunStatus
+from runhistory.sdk.run_types import azure_run_type
 
 if TYPE_CHECKING:
+    from runhistory.sdk.environment import Environment
     from runhistory.sdk.experiment import Experiment
     from runhistory.settings import Settings
     from runhistory.store.base import Store
@@ -40,6 +42,7 @@ class RunDetails:
         """The run as a dict (ids, status, times in UTC ISO 8601, script, arguments, tags, ...)."""
         self._flush_logs()
         record = self._refresh()
+        definition = dict(record.config or {})
         duration = None
         if record.started is not None:
             duration = round((record.ended or time.time()) - record.started, 3)
@@ -50,7 +53,7 @@ class RunDetails:
             "displayName": record.display_name,
             "description": record.description,
             "status": record.status.value,
-            "type": record.run_type,
+            "type": azure_run_type(record.run_type),
             "target": record.target or "local",
             "scriptName": record.script_name,
             "arguments": list(record.arguments),
@@ -66,7 +69,25 @@ class RunDetails:
             "logFiles": {
                 s: f"runhistory://runs/{record.id}/{s}" for s in self._store.log_streams(record.id)
             },
+            "submittedBy": definition.pop("submitted_by", None),
+            "runDefinition": definition,
+            "inputDatasets": [],
+            "outputDatasets": [],
         }
+
+    def get_environment(self) -> Environment:
+        """The environment a submitted run ran in (as ``Environment``); an interactive run has
+        none and raises ``InvalidStateError``."""
+        from runhistory.sdk.environment import Environment
+
+        definition = self._refresh().config or {}
+        settings = definition.get("environment")
+        if not isinstance(settings, Mapping):
+            raise InvalidStateError(
+                f"run {self.id!r} was not submitted, so it has no environment; "
+                "get_environment() is for runs of Experiment.submit"
+            )
+        return Environment._from_dict(settings)
 
     def get_details_with_logs(self) -> dict[str, Any]:
         details = self.get_details()

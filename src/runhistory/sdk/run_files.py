@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from runhistory.errors import ArtifactNotFoundError, InvalidStateError, InvalidValueError
-from runhistory.model import validate_artifact_name, validate_log_stream
+from runhistory.model import normalize_artifact_name, validate_log_stream
 
 if TYPE_CHECKING:
     from runhistory.sdk.model_registry import Model
@@ -42,10 +42,14 @@ class RunFiles:
         raise NotImplementedError  # provided by RunMetrics, earlier in Run's bases
 
     def upload_file(
-        self, name: str, path_or_stream: str | os.PathLike[str] | BinaryIO, **_: Any
+        self,
+        name: str,
+        path_or_stream: str | os.PathLike[str] | BinaryIO,
+        datastore_name: str | None = None,
     ) -> None:
-        """Store a file (a path or a binary stream) as ``name``; the same content again is a no-op."""
-        name = validate_artifact_name(name)
+        """Store a file (a path or a binary stream) as ``name``; the same content again is a no-op.
+        ``name`` is normalised as the Azure SDK does: ``./outputs/m.pkl`` is ``outputs/m.pkl``."""
+        name = normalize_artifact_name(name)
         if name.startswith(LOG_PREFIX) and name in self._store.log_streams(self.id):
             raise InvalidValueError(
                 f"{name!r} is a log of run {self.id!r}; upload under another name"
@@ -59,21 +63,28 @@ class RunFiles:
             self._store.add_artifact(self.id, name, path_or_stream)
 
     def upload_files(
-        self, names: Sequence[str], paths: Sequence[str | os.PathLike[str]], **_: Any
+        self,
+        names: Sequence[str],
+        paths: Sequence[str | os.PathLike[str]],
+        return_artifacts: bool = False,
+        timeout_seconds: float | None = None,
+        datastore_name: str | None = None,
     ) -> None:
         if len(names) != len(paths):
             raise InvalidValueError(f"upload_files got {len(names)} names for {len(paths)} paths")
         for name in names:
-            validate_artifact_name(name)
+            normalize_artifact_name(name)
         for name, path in zip(names, paths, strict=True):
             self.upload_file(name, path)
 
-    def upload_folder(self, name: str, path: str | os.PathLike[str], **_: Any) -> None:
+    def upload_folder(
+        self, name: str, path: str | os.PathLike[str], datastore_name: str | None = None
+    ) -> None:
         """Store every file under the folder ``path`` as ``name/<relative path>``."""
         folder = Path(path)
         if not folder.is_dir():
             raise InvalidValueError(f"upload_folder({name!r}, {str(folder)!r}): not a folder")
-        prefix = validate_artifact_name(name.rstrip("/"))
+        prefix = normalize_artifact_name(name)
         for relative, file in _files_under(folder):
             self.upload_file(f"{prefix}/{relative}", file)
 
@@ -85,12 +96,16 @@ class RunFiles:
         return sorted(names)
 
     def download_file(
-        self, name: str, output_file_path: str | os.PathLike[str] | None = None, **_: Any
+        self,
+        name: str,
+        output_file_path: str | os.PathLike[str] | None = None,
+        _validate_checksum: bool = False,
     ) -> Path:
         """Write file ``name`` to ``output_file_path`` (a file or a folder; default: the current
         folder under the file's base name) and return where it went."""
         from runhistory.destinations import path_inside
 
+        name = _stored_name(name)
         base_name = name.rsplit("/", 1)[-1]
         target = Path(output_file_path) if output_file_path is not None else Path(base_name)
         if output_file_path is None:
@@ -107,8 +122,9 @@ class RunFiles:
         prefix: str | None = None,
         output_directory: str | os.PathLike[str] | None = None,
         output_paths: Sequence[str] | None = None,
+        batch_size: int = 100,
         append_prefix: bool = True,
-        **_: Any,
+        timeout_seconds: float | None = None,
     ) -> list[Path]:
         """Download every file whose name starts with ``prefix`` into ``output_directory``,
         keeping the run's folder structure."""
@@ -116,6 +132,8 @@ class RunFiles:
         from runhistory.errors import UnsafeFileNameError
 
         folder = Path(output_directory or ".")
+        if prefix:
+            prefix = _stored_name(prefix) + ("/" if prefix.endswith("/") else "")
         downloaded = []
         refused = RefusedNames()
         for name in self.get_file_names():
@@ -134,6 +152,7 @@ class RunFiles:
     def _open_file(self, name: str) -> BinaryIO:
         import io
 
+        name = _stored_name(name)
         self._flush_logs()
         if name.startswith(LOG_PREFIX) and name in self._store.log_streams(self.id):
             text, _ = self._store.read_log(self.id, name)
@@ -237,8 +256,13 @@ class RunFiles:
         model_path: str | None = None,
         tags: Mapping[str, Any] | None = None,
         properties: Mapping[str, Any] | None = None,
+        model_framework: str | None = None,
+        model_framework_version: str | None = None,
         description: str | None = None,
-        **_: Any,
+        datasets: Any = None,
+        sample_input_dataset: Any = None,
+        sample_output_dataset: Any = None,
+        resource_configuration: Any = None,
     ) -> Model:
         """Register the run's file ``model_path`` (or every file under that folder prefix) as the
         next version of model ``model_name``."""
@@ -247,6 +271,15 @@ class RunFiles:
         return register_model(
             self._workspace, self.id, model_name, model_path, tags, properties, description
         )
+
+
+def _stored_name(name: str) -> str:
+    """``name`` normalised when it can be (``./outputs/m.pkl``); a name the rules refuse is
+    looked up as given, so a file stored by an older version stays reachable."""
+    try:
+        return normalize_artifact_name(name)
+    except InvalidValueError:
+        return name
 
 
 def _files_under(folder: Path) -> Iterable[tuple[str, Path]]:

@@ -23,7 +23,7 @@ from runhistory.model import (
     MetricKind,
     validate_name,
 )
-from runhistory.sdk.metric_schemas import validate_json_metric
+from runhistory.sdk.metric_schemas import wrap_json_metric
 from runhistory.writer import RunBuffers, SeriesBuffer
 
 if TYPE_CHECKING:
@@ -206,7 +206,7 @@ class RunMetrics:
             extension = _image_extension(data) or Path(path).suffix.lower()
         else:
             data, extension = _render_plot(name, plot), ".png"
-        artifact = f"images/{_file_safe(name)}_{time.time_ns()}{extension}"
+        artifact = f"images/{_file_stem(name)}_{self._next_step(name)}{extension}"
         self._store.add_artifact(self.id, artifact, io.BytesIO(data))
         series = self._series(name, MetricKind.IMAGE, description)
         self._append(series, artifact, _now(), None)
@@ -226,11 +226,19 @@ class RunMetrics:
     def _log_json(self, name: str, kind: MetricKind, value: Any, description: str) -> None:
         validate_name("metric", name)
         self._check_kind(name, kind, record=False)
-        document = validate_json_metric(kind, name, value)
-        artifact = f"metrics/{_file_safe(name)}_{time.time_ns()}.json"
+        document = wrap_json_metric(kind, name, value)
+        artifact = f"metrics/{_file_stem(name)}_{self._next_step(name)}.json"
         self._store.add_artifact(self.id, artifact, io.BytesIO(json.dumps(document).encode()))
         series = self._series(name, kind, description)
         self._append(series, artifact, _now(), None)
+
+    def _next_step(self, name: str) -> int:
+        """The step the next value of the image or JSON metric ``name`` gets (its file is named
+        by it, so the same image of two runs has the same name in ``history compare``)."""
+        found = self._read([name])
+        if not found or len(found[0].steps) == 0:
+            return 0
+        return int(found[0].steps[-1]) + 1
 
     def _series(self, name: str, kind: MetricKind, description: str) -> SeriesBuffer:
         buffers = self._active_buffers()
@@ -333,7 +341,9 @@ class RunMetrics:
 
     def get_metrics_frame(self) -> pandas.DataFrame:
         """Scalar and list metrics as a pandas DataFrame with one row per (metric, step)."""
-        import pandas
+        from runhistory.sdk.frames import import_pandas
+
+        pandas = import_pandas("get_metrics_frame()")
 
         frames = []
         for data in self._read():
@@ -463,6 +473,17 @@ def _render_plot(name: str, plot: Any) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _file_stem(name: str) -> str:
+    """``name`` as a file name; a name that had to change gets a short digest of the original,
+    so that ``a b`` and ``a_b`` never share files."""
+    safe = _file_safe(name)
+    if safe == name:
+        return safe
+    import hashlib
+
+    return f"{safe}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
 def _file_safe(name: str) -> str:

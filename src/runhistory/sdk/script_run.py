@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runhistory.errors import InvalidValueError
+from runhistory.errors import EnvironmentNotSupportedError, InvalidValueError
 from runhistory.model import RunStatus
+from runhistory.sdk.environment import CondaDependencies, Environment
 
 if TYPE_CHECKING:
     from runhistory.sdk.experiment import Experiment
@@ -25,53 +26,38 @@ SCRIPT_RUN = "scriptrun"
 DEFAULT_MAX_RUN_DURATION = 2_592_000
 
 
-class PythonSection:
-    """How the Python of an environment is found: an interpreter you manage, or pip requirements."""
+class RunConfiguration:
+    """How a script runs, as ``azureml.core.RunConfiguration``: ``environment``, ``target``,
+    ``max_run_duration_seconds``, ``script`` and ``arguments``. ``ScriptRunConfig.run_config`` is
+    one; setting ``src.run_config.environment`` or ``.target`` is the same as passing them to
+    ``ScriptRunConfig``. ``node_count`` and ``framework`` are kept for Azure compatibility; a run
+    of more than one node is refused at submit.
 
-    def __init__(self) -> None:
-        self.user_managed_dependencies = False
-        self.interpreter_path: str | None = None
-        self.pip_requirements: list[str] | None = None
-
-
-class Environment:
-    """``Environment(name)``: the interpreter a submitted script runs with.
-
-    With ``environment.python.user_managed_dependencies = True`` and ``interpreter_path`` set, that
-    interpreter runs the script. ``Environment.from_pip_requirements(name, file)`` gets a virtual
-    environment built once per content of the requirements and reused. Without either, the script
-    runs with the interpreter that submitted it.
+    >>> RunConfiguration().target
+    'local'
     """
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.python = PythonSection()
-
-    @staticmethod
-    def from_pip_requirements(name: str, file_path: str | os.PathLike[str]) -> Environment:
-        path = Path(file_path)
-        try:
-            lines = path.read_text().splitlines()
-        except OSError as error:
-            raise InvalidValueError(
-                f"cannot read pip requirements {str(path)!r}: {error.strerror}"
-            ) from None
-        environment = Environment(name)
-        environment.python.pip_requirements = [
-            line.strip() for line in lines if line.strip() and not line.strip().startswith("#")
-        ]
-        return environment
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "user_managed_dependencies": self.python.user_managed_dependencies,
-            "interpreter_path": self.python.interpreter_path,
-            "pip_requirements": self.python.pip_requirements,
-        }
+    def __init__(
+        self,
+        script: str | None = None,
+        arguments: Sequence[Any] | None = None,
+        framework: str = "Python",
+        communicator: str = "None",
+        conda_dependencies: CondaDependencies | None = None,
+    ) -> None:
+        self.script = script
+        self.arguments = [str(a) for a in (arguments or [])]
+        self.framework = framework
+        self.communicator = communicator
+        self.target: str = "local"
+        self.environment = Environment("default")
+        if conda_dependencies is not None:
+            self.environment.python.conda_dependencies = conda_dependencies
+        self.max_run_duration_seconds: float | None = None
+        self.node_count = 1
 
     def __repr__(self) -> str:
-        return f"Environment(name={self.name!r})"
+        return f"RunConfiguration(target={self.target!r}, environment={self.environment.name!r})"
 
 
 class ScriptRunConfig:
@@ -83,29 +69,61 @@ class ScriptRunConfig:
         source_directory: str | os.PathLike[str],
         script: str | None = None,
         arguments: Sequence[Any] | None = None,
-        compute_target: str | None = None,
+        run_config: RunConfiguration | None = None,
+        compute_target: Any = None,
         environment: Environment | None = None,
+        distributed_job_config: Any = None,
+        resume_from: Any = None,
         max_run_duration_seconds: float = DEFAULT_MAX_RUN_DURATION,
         command: str | Sequence[str] | None = None,
-        **_: Any,
+        docker_runtime_config: Any = None,
     ) -> None:
         if (script is None) == (command is None):
             raise InvalidValueError("ScriptRunConfig takes exactly one of script= or command=")
+        if distributed_job_config is not None or resume_from is not None:
+            raise InvalidValueError(
+                "ScriptRunConfig(distributed_job_config=..., resume_from=...) is not supported: "
+                "runs here are single-node; leave them out"
+            )
         self.source_directory = str(source_directory)
         self.script = script
         self.command = command if command is None or isinstance(command, str) else list(command)
         self.arguments = [str(a) for a in (arguments or [])]
-        self.compute_target = (
-            compute_target
-            if isinstance(compute_target, str) or compute_target is None
-            else getattr(compute_target, "name", str(compute_target))
-        )
-        self.environment = environment
+        # As in the Azure SDK, the run configuration holds the target, the environment and the
+        # time limit; arguments given here take precedence over it.
+        self.run_config = run_config if run_config is not None else RunConfiguration()
+        if compute_target is not None:
+            self.compute_target = compute_target
+        if environment is not None:
+            self.environment = environment
         if not max_run_duration_seconds or max_run_duration_seconds <= 0:
             raise InvalidValueError(
                 f"max_run_duration_seconds={max_run_duration_seconds!r} must be a positive number"
             )
-        self.max_run_duration_seconds = float(max_run_duration_seconds)
+        if run_config is None or run_config.max_run_duration_seconds is None:
+            self.run_config.max_run_duration_seconds = float(max_run_duration_seconds)
+
+    @property
+    def compute_target(self) -> str:
+        return self.run_config.target
+
+    @compute_target.setter
+    def compute_target(self, target: Any) -> None:
+        self.run_config.target = (
+            target if isinstance(target, str) else getattr(target, "name", str(target))
+        )
+
+    @property
+    def environment(self) -> Environment:
+        return self.run_config.environment
+
+    @environment.setter
+    def environment(self, environment: Environment) -> None:
+        self.run_config.environment = environment
+
+    @property
+    def max_run_duration_seconds(self) -> float:
+        return float(self.run_config.max_run_duration_seconds or DEFAULT_MAX_RUN_DURATION)
 
     def validate(self) -> Path:
         folder = Path(self.source_directory).resolve()
@@ -115,9 +133,17 @@ class ScriptRunConfig:
             raise InvalidValueError(f"script {self.script!r} is not a file in {str(folder)!r}")
         return folder
 
+    def check_runnable(self) -> None:
+        """Refuse, with the reason, a configuration that cannot run here."""
+        if self.run_config.node_count != 1:
+            raise EnvironmentNotSupportedError(
+                f"run_config.node_count={self.run_config.node_count!r}: runs here are single-node; "
+                "set it to 1"
+            )
+        self.environment.check_runnable()
+
     def to_dict(self) -> dict[str, Any]:
-        environment = self.environment or Environment("default")
-        settings = environment.to_dict()
+        settings = self.environment.to_dict()
         if not settings["user_managed_dependencies"] and not settings["pip_requirements"]:
             settings["interpreter_path"] = sys.executable
         return {
@@ -134,12 +160,14 @@ def submit(
 ) -> Run:
     """Snapshot the source, queue the run on its target and make sure the target's agent runs."""
     from runhistory.compute import get_compute_target
+    from runhistory.sdk.interactive import current_user
     from runhistory.sdk.run import Run, _tags
     from runhistory.snapshot import take_snapshot
 
     if not isinstance(config, ScriptRunConfig):
         raise InvalidValueError(f"submit takes a ScriptRunConfig, not {type(config).__name__}")
     folder = config.validate()
+    config.check_runnable()
     workspace = experiment.workspace
     target = get_compute_target(workspace, config.compute_target)
     clean_tags = _tags(tags or {})
@@ -158,7 +186,7 @@ def submit(
         arguments=config.arguments,
         tags=clean_tags,
         properties=git_properties(folder),
-        config=config.to_dict(),
+        config={**config.to_dict(), "submitted_by": current_user()},
     )
     store.update_run(record.id, snapshot_id=snapshot_id)
     record.snapshot_id = snapshot_id

@@ -45,13 +45,18 @@ class Workspace:
         self._artifacts = None if artifacts is None else str(artifacts)
         self._store: Store | None = None
         self._writer: Writer | None = None
+        self._azure: dict[str, str] = {}
 
     @classmethod
     def from_config(cls, path: str | os.PathLike[str] | None = None) -> Workspace:
         """The workspace named by ``.runhistory/config.json`` (or ``config.json``), searching upward.
 
         The file holds ``{"location": "..."}`` (relative paths are relative to the file); a
-        ``.runhistory`` folder without a config file is itself the workspace."""
+        ``.runhistory`` folder without a config file is itself the workspace. An Azure ML
+        ``config.json`` (``subscription_id``, ``resource_group``, ``workspace_name``) names a
+        workspace: the one ``Workspace()`` finds from the config's folder (``RUNHISTORY_WORKSPACE``,
+        else the nearest ``.runhistory`` upward, else ``.runhistory`` beside the config), never
+        the config's folder itself, which holds source code."""
         start = Path(path or Path.cwd()).resolve()
         if start.is_file():
             return cls._from_config_file(start)
@@ -70,15 +75,60 @@ class Workspace:
     def _from_config_file(cls, config_path: Path) -> Workspace:
         config = read_config(config_path)
         location = config.get("location")
-        if location is None:
+        folder = config_path.parent
+        if location is None and (
+            folder.name == WORKSPACE_FOLDER or (folder / DATABASE_FILE).is_file()
+        ):
             return cls(config_path.parent)
+        if location is None:
+            settings = Settings.from_env()
+            workspace = cls(settings.workspace or _find_workspace_folder(config_path.parent))
+            workspace._azure = {
+                key: str(config[key])
+                for key in ("subscription_id", "resource_group", "workspace_name")
+                if config.get(key) is not None
+            }
+            return workspace
         if "://" not in location:
             location = str((config_path.parent / location).resolve())
         return cls(location, artifacts=config.get("artifacts"))
 
     @property
     def name(self) -> str:
+        """The ``workspace_name`` of the Azure config it was read from, else the folder holding
+        the workspace folder (embedded) or the URL."""
+        if "workspace_name" in self._azure:
+            return self._azure["workspace_name"]
         return Path(self.location).parent.name if self.is_embedded else self.location
+
+    @property
+    def subscription_id(self) -> str:
+        """Azure compatibility: the config's ``subscription_id``, else ``"local"``."""
+        return self._azure.get("subscription_id", "local")
+
+    @property
+    def resource_group(self) -> str:
+        """Azure compatibility: the config's ``resource_group``, else ``"local"``."""
+        return self._azure.get("resource_group", "local")
+
+    def get_details(self) -> dict[str, Any]:
+        """The workspace as a dict, with the keys of the Azure SDK's ``Workspace.get_details()``
+        given local values (``location`` is the workspace folder or URL, not an Azure region).
+
+        >>> import tempfile
+        >>> sorted(Workspace(tempfile.mkdtemp()).get_details())[:3]
+        ['friendlyName', 'id', 'location']
+        """
+        return {
+            "id": self.location,
+            "name": self.name,
+            "friendlyName": self.name,
+            "location": self.location,
+            "subscriptionId": self.subscription_id,
+            "resourceGroup": self.resource_group,
+            "workspaceid": self.location,
+            "embedded": self.is_embedded,
+        }
 
     @property
     def is_embedded(self) -> bool:
