@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from runhistory import Experiment, Run, Workspace
 from runhistory.settings import Settings
@@ -26,6 +27,10 @@ from runhistory.settings import Settings
 POSTGRES_SERVER = os.environ.get(
     "RUNHISTORY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
 )
+# Property-based tests judge behaviour, not speed: on a loaded machine a slow example is no failure.
+hypothesis_settings.register_profile("runhistory", deadline=None)
+hypothesis_settings.load_profile("runhistory")
+
 BACKENDS = ["sqlite", "postgresql", "server"]
 _TABLES = (
     "metric_chunks, metric_overviews, metrics, log_entries, artifacts, run_tags, run_properties, models, runs, "
