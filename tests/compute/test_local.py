@@ -491,6 +491,34 @@ def test_agent_lock_names_the_running_agent(
     os.kill(pid, 0)  # alive until it has been idle for agent_idle_seconds
 
 
+def test_a_held_agent_lock_means_an_agent_runs_until_its_holder_is_killed(
+    workspace: Workspace, experiment: Experiment, tmp_path: Path
+) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from filelock import FileLock; lock = FileLock(sys.argv[1]); lock.acquire(); "
+            "print('held', flush=True); time.sleep(600)",
+            str(agent_lock_path(workspace, "local")),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        folder = project(tmp_path, "print('ran')\n")
+        waiting = experiment.submit(ScriptRunConfig(folder, "train.py"))
+        time.sleep(1.0)
+        assert waiting.get_status() == "Queued"  # the check saw "an agent runs" and started none
+    finally:
+        holder.kill()
+        holder.wait()
+    # The kernel released the lock with its holder; the next submit starts an agent for both.
+    second = experiment.submit(ScriptRunConfig(folder, "train.py"))
+    assert wait_status(waiting, {"Completed", "Failed"}) == "Completed"
+    assert wait_status(second, {"Completed", "Failed"}) == "Completed"
+
+
 @pytest.mark.slow
 def test_pip_requirements_build_an_environment_once_and_reuse_it(
     experiment: Experiment, tmp_path: Path
