@@ -210,8 +210,8 @@ class Launcher:
         if not left:
             return
         grace = self.settings.cancel_grace_seconds
-        names = ", ".join(f"{p.pid}" for p in left[:10])
-        self.driver(f"Stopping {len(left)} processes the script left running: {names} (SIGTERM)")
+        pids = ", ".join(str(p.pid) for p in left[:10])
+        self.driver(f"Stopping {len(left)} processes the script left running: {pids} (SIGTERM)")
         if not stop_process_tree(process, grace):
             self.driver(f"Processes the script left outlived {grace:g} s of grace (SIGKILL)")
 
