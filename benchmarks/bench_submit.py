@@ -8,6 +8,11 @@
   the time of running the same script directly with Python (the script's own time), measured in
   the same run, it is what the queue, the launcher and finalizing add.
 
+- Output capture: a submitted script prints ``CAPTURE_MB`` MB (lines of 100 bytes, written in
+  blocks as fast as the pipe takes them); MB per second from the run's start to its end, every
+  byte stored in the run's ``logs/std_log.txt`` (checked). Baselines: ``cat file > /dev/null`` of
+  the same bytes (the disk-speed floor), and the same script run directly into ``/dev/null``.
+
 Baseline: ``python script.py`` run directly, the floor of starting any Python process.
 
     python benchmarks/bench_submit.py [--repeat N] [--quick]
@@ -16,9 +21,11 @@ Baseline: ``python script.py`` run directly, the floor of starting any Python pr
 from __future__ import annotations
 
 import dataclasses
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from _common import Row, elapsed, median_seconds, parse_args, print_table, temporary_folder
@@ -29,6 +36,16 @@ from runhistory.settings import Settings
 
 LATENCY_TARGET_S = 0.5
 OVERHEAD_TARGET_S = 0.3
+CAPTURE_MB = 50
+CAPTURE_TARGET_MB_S = 20.0
+
+LOUD = """
+import sys
+line = "x" * 90
+block = "".join(f"{i:08d} {line}\\n" for i in range(1000))  # 100 KB of 100-byte lines
+for _ in range(int(sys.argv[1]) * 10):
+    sys.stdout.write(block)
+"""
 
 
 def wait_for(run: Run, statuses: set[str], timeout: float = 120) -> None:
@@ -61,12 +78,29 @@ def overhead_per_run(experiment: Experiment, folder: Path, runs: int) -> float:
     return 2 * (ended - start) / runs
 
 
+def capture_rate(experiment: Experiment, folder: Path, megabytes: int) -> float:
+    """MB/s of a submitted script's printed output, from the run's start to its end."""
+    run = experiment.submit(ScriptRunConfig(folder, "loud.py", arguments=[megabytes]))
+    wait_for(run, {"Completed", "Failed"}, timeout=600)
+    record = run._refresh()
+    assert record.started is not None and record.ended is not None
+    text, _ = experiment.workspace.store.read_log(run.id, "logs/std_log.txt")
+    if len(text) != megabytes * 1_000_000:
+        raise SystemExit(f"the run stored {len(text):,} bytes of {megabytes * 1_000_000:,}")
+    return megabytes / (record.ended - record.started)
+
+
+def rate_of(action: Callable[[], object], megabytes: int) -> float:
+    return megabytes / elapsed(action)
+
+
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
     runs = 10 if args.quick else 50
     with temporary_folder() as folder:
         (folder / "sleep.py").write_text("import time\ntime.sleep(0.3)\n")
         (folder / "trivial.py").write_text("pass\n")
+        (folder / "loud.py").write_text(LOUD)
         settings = dataclasses.replace(
             Settings.from_env(), agent_poll_seconds=0.05, agent_idle_seconds=30.0
         )
@@ -75,7 +109,7 @@ def main() -> None:
         experiment = Experiment(workspace, "bench-submit")
         source = folder / "project"
         source.mkdir()
-        for name in ("sleep.py", "trivial.py"):
+        for name in ("sleep.py", "trivial.py", "loud.py"):
             (source / name).write_text((folder / name).read_text())
 
         cold = submit_latency(experiment, source)
@@ -89,8 +123,56 @@ def main() -> None:
         per_run = median_seconds(
             lambda: overhead_per_run(experiment, source, runs), max(1, args.repeat // 2)
         )
+        megabytes = 10 if args.quick else CAPTURE_MB
+        printed = folder / "printed.txt"
+        with open(printed, "wb") as out:
+            subprocess.run([sys.executable, str(source / "loud.py"), str(megabytes)], stdout=out)
+        cat = statistics.median(
+            rate_of(
+                lambda: subprocess.run(["cat", str(printed)], stdout=subprocess.DEVNULL),
+                megabytes,
+            )
+            for _ in range(args.repeat)
+        )
+        direct = statistics.median(
+            rate_of(
+                lambda: subprocess.run(
+                    [sys.executable, str(source / "loud.py"), str(megabytes)],
+                    stdout=subprocess.DEVNULL,
+                ),
+                megabytes,
+            )
+            for _ in range(args.repeat)
+        )
+        captured = statistics.median(
+            capture_rate(experiment, source, megabytes) for _ in range(max(1, args.repeat // 2))
+        )
         workspace.close()
 
+    print_table(
+        f"Output capture of a submitted script printing {megabytes} MB",
+        [
+            Row(
+                "captured into the run's log (start to end)",
+                captured,
+                "MB/s",
+                CAPTURE_TARGET_MB_S,
+                "cat file > /dev/null",
+                cat,
+                higher_is_better=True,
+            ),
+            Row(
+                "the script run directly into /dev/null",
+                direct,
+                "MB/s",
+                None,
+                "cat file > /dev/null",
+                cat,
+                higher_is_better=True,
+            ),
+        ],
+        ["every byte was read back from the run's logs/std_log.txt and counted"],
+    )
     print_table(
         f"Submitted runs on the local target (median of {args.repeat})",
         [

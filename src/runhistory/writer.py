@@ -102,13 +102,13 @@ class RunBuffers:
         count = len(self.logs)
         entries = self.logs[:count]
         del self.logs[:count]
-        logs: list[LogAppend] = []
-        for stream, created, text in entries:
-            # Consecutive lines of one stream become one entry: one row per flush, not per line.
-            if logs and logs[-1].stream == stream:
-                logs[-1].text += text
-            else:
-                logs.append(LogAppend(self.run_id, stream, created, text))
+        # Consecutive lines of one stream become one entry: one row per flush, not per line,
+        # joined once (appending to the entry's text line by line copied it for every line).
+        logs = []
+        for stream, group in itertools.groupby(entries, key=operator.itemgetter(0)):
+            lines = list(group)
+            text = "".join(map(operator.itemgetter(2), lines))
+            logs.append(LogAppend(self.run_id, stream, lines[0][1], text))
         return metrics, logs
 
     def _take_frames(self) -> list[MetricAppend]:

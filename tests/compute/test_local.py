@@ -3,7 +3,9 @@ embedded workspace (SPEC 4)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import hashlib
 import io
 import os
 import re
@@ -15,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from runhistory import Environment, Experiment, Run, ScriptRunConfig, Workspace
@@ -199,6 +202,97 @@ def test_a_script_that_outlives_sigterm_is_killed(experiment: Experiment, tmp_pa
     assert "SIGKILL" in driver
 
 
+ESCAPER = """
+    import os, signal, subprocess, sys, time
+    folder = sys.argv[1]
+    # A grandchild in a session of its own, deaf to SIGTERM; and a daemon whose parent exits.
+    hide = (
+        "import os, signal, sys, time; os.setsid(); signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "open(sys.argv[1] + '.tmp', 'w').write(str(os.getpid())); "
+        "os.replace(sys.argv[1] + '.tmp', sys.argv[1]); time.sleep(600)"
+    )
+    daemon = "import os, subprocess, sys; subprocess.Popen([sys.executable, '-c', sys.argv[1], sys.argv[2]]); os._exit(0)"
+    subprocess.Popen([sys.executable, "-c", hide, f"{folder}/grandchild.pid"])
+    subprocess.run([sys.executable, "-c", daemon, hide, f"{folder}/daemon.pid"], check=True)
+    print("spawned", flush=True)
+    while True:
+        time.sleep(0.1)
+"""
+
+
+def read_pids(folder: Path, names: tuple[str, ...], timeout: float = 30) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while not all((folder / name).exists() for name in names):
+        assert time.monotonic() < deadline, f"no {names} in {folder}"
+        time.sleep(0.05)
+    return [int((folder / name).read_text()) for name in names]
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_cancel_ends_descendants_that_left_the_session_within_the_grace(
+    experiment: Experiment, tmp_path: Path
+) -> None:
+    pids_folder = tmp_path / "pids"
+    pids_folder.mkdir()
+    run = experiment.submit(
+        ScriptRunConfig(project(tmp_path, ESCAPER), "train.py", arguments=[str(pids_folder)])
+    )
+    pids = read_pids(pids_folder, ("grandchild.pid", "daemon.pid"))
+    try:
+        asked = time.monotonic()
+        run.cancel()
+        assert wait_status(run, {"Canceled"}, timeout=60) == "Canceled"
+        took = time.monotonic() - asked
+        grace = FAST["cancel_grace_seconds"]
+        # Before: both survived, and the run ended after grace + 10 s (its output held open).
+        assert [pid for pid in pids if not gone(pid)] == []
+        assert took < grace + 5, took
+        assert "SIGKILL" in run.get_details_with_logs()["logFiles"]["logs/driver_log.txt"]
+    finally:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_processes_a_script_leaves_running_end_with_its_run(
+    experiment: Experiment, tmp_path: Path
+) -> None:
+    script = """
+        import subprocess, sys
+        hide = (
+            "import os, sys, time; os.setsid(); open(sys.argv[1] + '.tmp', 'w').write(str(os.getpid())); "
+            "os.replace(sys.argv[1] + '.tmp', sys.argv[1]); time.sleep(600)"
+        )
+        subprocess.Popen([sys.executable, "-c", hide, sys.argv[1] + "/left.pid"])
+        while True:
+            try:
+                open(sys.argv[1] + "/left.pid").read()
+                break
+            except FileNotFoundError:
+                pass
+        print("leaving")
+    """
+    pids_folder = tmp_path / "pids"
+    pids_folder.mkdir()
+    run = experiment.submit(
+        ScriptRunConfig(project(tmp_path, script), "train.py", arguments=[str(pids_folder)])
+    )
+    (pid,) = read_pids(pids_folder, ("left.pid",))
+    try:
+        assert wait_status(run, {"Completed", "Failed"}, timeout=60) == "Completed"
+        assert gone(pid)
+        assert "left running" in run.get_details_with_logs()["logFiles"]["logs/driver_log.txt"]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def test_an_uncaught_exception_fails_the_run_with_its_traceback(
     experiment: Experiment, tmp_path: Path
 ) -> None:
@@ -311,6 +405,45 @@ def test_a_printed_line_is_readable_within_half_a_second(
     assert max(delays) < 1.0, delays
 
 
+LOUD = """
+    import sys, time
+    time.sleep(1)  # the launcher's memory is measured before the output comes
+    line = "x" * 100
+    block = "".join(f"{i:08d} {line}\\n" for i in range(1000))
+    for _ in range(600):  # 600,000 lines, 66 MB, written as fast as the pipe takes them
+        sys.stdout.write(block)
+    print("loud done")
+"""
+
+
+def test_a_script_printing_66_mb_completes_in_bounded_memory_with_every_line_stored(
+    experiment: Experiment, tmp_path: Path
+) -> None:
+    run = experiment.submit(ScriptRunConfig(project(tmp_path, LOUD), "train.py"))
+    launcher = psutil.Process(launcher_pid(run))
+    wait_status(run, {"Running"})
+    before = largest = launcher.memory_info().rss
+    deadline = time.monotonic() + 120
+    # Merging the captured lines was quadratic: such a run sat in Finalizing for minutes, its
+    # launcher holding everything printed (300 MB for a 100 MB print).
+    while run.get_status() not in {"Completed", "Failed"}:
+        assert time.monotonic() < deadline, f"the run stayed {run.get_status()}"
+        with contextlib.suppress(psutil.NoSuchProcess):
+            largest = max(largest, launcher.memory_info().rss)
+        time.sleep(0.02)
+    assert run.get_status() == "Completed"
+    # Capture holds at most a few MiB of output (and its copies on the way to the store).
+    assert largest - before < 50e6, (before, largest)
+    text, _ = experiment.workspace.store.read_log(run.id, "logs/std_log.txt")
+    line = "x" * 100
+    block = "".join(f"{i:08d} {line}\n" for i in range(1000))
+    expected = block * 600 + "loud done\n"
+    assert len(text) == len(expected)
+    assert (
+        hashlib.sha256(text.encode()).hexdigest() == hashlib.sha256(expected.encode()).hexdigest()
+    )
+
+
 def test_command_runs_and_environment_interpreter(experiment: Experiment, tmp_path: Path) -> None:
     folder = project(tmp_path, "import sys\nprint(sys.executable)\n")
     environment = Environment("mine")
@@ -369,6 +502,34 @@ def test_agent_lock_names_the_running_agent(
     run.wait_for_completion()
     pid = agent_pid(workspace)
     os.kill(pid, 0)  # alive until it has been idle for agent_idle_seconds
+
+
+def test_a_held_agent_lock_means_an_agent_runs_until_its_holder_is_killed(
+    workspace: Workspace, experiment: Experiment, tmp_path: Path
+) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from filelock import FileLock; lock = FileLock(sys.argv[1]); lock.acquire(); "
+            "print('held', flush=True); time.sleep(600)",
+            str(agent_lock_path(workspace, "local")),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        folder = project(tmp_path, "print('ran')\n")
+        waiting = experiment.submit(ScriptRunConfig(folder, "train.py"))
+        time.sleep(1.0)
+        assert waiting.get_status() == "Queued"  # the check saw "an agent runs" and started none
+    finally:
+        holder.kill()
+        holder.wait()
+    # The kernel released the lock with its holder; the next submit starts an agent for both.
+    second = experiment.submit(ScriptRunConfig(folder, "train.py"))
+    assert wait_status(waiting, {"Completed", "Failed"}) == "Completed"
+    assert wait_status(second, {"Completed", "Failed"}) == "Completed"
 
 
 @pytest.mark.slow

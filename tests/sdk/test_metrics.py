@@ -372,3 +372,24 @@ def test_log_metrics_layouts_stay_apart_across_flushes(run: Run) -> None:
         assert np.all(np.diff(history.timestamps) >= 0)
     # Metrics logged in the same calls share their timestamps.
     assert all(np.array_equal(times[name], times["m0"]) for name in names)
+
+
+def test_a_wide_run_keeps_every_summary_when_a_batch_touches_a_few(run: Run) -> None:
+    names = [f"metric_{i:04d}" for i in range(1_200)]  # more names than one lookup query takes
+    run.log_metrics({name: float(i) for i, name in enumerate(names)}, step=0)
+    run.flush()
+    run.log("metric_0001", 5.0)  # an existing float
+    run.log("metric_0700", "text")  # an existing metric whose last value becomes a string
+    run.log("brand_new", 7)
+    run.flush()
+    run.log_metrics({name: -1.0 for name in names[:600]}, step=1)  # many existing names at once
+    run.flush()
+    summaries = run._refresh().metrics
+    assert len(summaries) == 1_201
+    assert (summaries["metric_0001"].count, summaries["metric_0001"].last) == (3, -1.0)
+    assert (summaries["metric_0001"].minimum, summaries["metric_0001"].maximum) == (-1.0, 5.0)
+    assert (summaries["metric_0700"].count, summaries["metric_0700"].last) == (2, "text")
+    assert summaries["brand_new"].last == 7 and summaries["brand_new"].count == 1
+    assert summaries["metric_1199"].last == 1199.0 and summaries["metric_1199"].count == 1
+    assert summaries["metric_0599"].last_step == 1 and summaries["metric_0600"].last_step == 0
+    assert run.get_metrics("metric_0001")["metric_0001"] == [1.0, 5.0, -1.0]

@@ -7,7 +7,6 @@ so ``import runhistory`` works in the script without listing it.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import site
 import subprocess
@@ -35,8 +34,9 @@ def interpreter_for(
     python = folder / "bin" / "python"
     ready = folder / ".ready"
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with open(folder.parent / f"{digest}.lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    from filelock import FileLock
+
+    with FileLock(folder.parent / f"{digest}.lock"):
         if ready.exists():
             report(f"Reusing environment {digest} ({len(requirements)} requirements)")
             return str(python)

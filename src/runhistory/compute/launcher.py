@@ -11,9 +11,10 @@ stops the script on cancel or time limit (SIGTERM, then SIGKILL after a grace pe
 
 from __future__ import annotations
 
-import contextlib
+import codecs
 import dataclasses
 import json
+import logging
 import os
 import shutil
 import signal
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from runhistory.compute.local import process_environment, state_dir
+from runhistory.compute.processes import become_subreaper, descendants, stop_process_tree
 from runhistory.model import RunStatus
 from runhistory.store.base import RunQuery
 from runhistory.store.sql.store import ACTIVE_SUBMITTED
@@ -37,6 +39,11 @@ STD_LOG = "logs/std_log.txt"
 DRIVER_LOG = "logs/driver_log.txt"
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 WATCH_SECONDS = 0.1
+# Capture reads up to a pipe-full at a time and stores what it has read past a few MiB.
+CAPTURE_READ_BYTES = 1 << 16
+CAPTURE_PENDING_BYTES = 4 << 20
+
+log = logging.getLogger("runhistory")
 
 
 class Launcher:
@@ -67,6 +74,7 @@ class Launcher:
         error_file = self.folder / ".runhistory_error.json"
         env = self._environment(error_file)
         self.driver(f"Starting: {' '.join(command)}")
+        become_subreaper()  # the script's orphans stay ours to find and stop
         process = subprocess.Popen(
             command,
             cwd=self.folder,
@@ -86,6 +94,7 @@ class Launcher:
         tee = threading.Thread(target=self._tee, args=(process.stdout,), daemon=True)
         tee.start()
         code = self._supervise(process)
+        self._stop_leftovers(process)
         tee.join(timeout=10)
         self.driver(f"The script exited with code {code}")
         self.store.set_status(
@@ -130,8 +139,36 @@ class Launcher:
         return env
 
     def _tee(self, stream: IO[bytes]) -> None:
-        for line in iter(stream.readline, b""):
-            self.run._append_log(STD_LOG, line.decode("utf-8", "replace"))
+        """Copy the script's output into its log as it comes, in pieces of whole lines.
+
+        Each read takes what the pipe holds (up to ``CAPTURE_READ_BYTES``), so a script printing
+        fast costs one log append per pipe-full, not per line. Past ``CAPTURE_PENDING_BYTES`` not
+        yet stored, capture stores them before reading on: the pipe fills and the script waits,
+        so the launcher's memory stays bounded whatever the script prints.
+        """
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        partial = ""
+        pending = 0
+        while True:
+            data = os.read(stream.fileno(), CAPTURE_READ_BYTES)  # what the pipe holds, or EOF
+            text = partial + decoder.decode(data, final=not data)
+            # A line's end waits for its newline (unless it grows past a whole read).
+            cut = len(text) if not data or len(text) >= CAPTURE_READ_BYTES else text.rfind("\n") + 1
+            partial = text[cut:]
+            if cut:
+                self.run._append_log(STD_LOG, text[:cut])
+                pending += cut
+            if not data:
+                return
+            if pending >= CAPTURE_PENDING_BYTES:
+                pending = 0
+                self._store_captured()
+
+    def _store_captured(self) -> None:
+        try:
+            self.workspace.writer.flush()
+        except Exception as error:  # kept for the writer's next try; capture goes on
+            log.warning("runhistory could not store the script's output yet: %s", error)
 
     def _supervise(self, process: subprocess.Popen[bytes]) -> int:
         started = time.monotonic()
@@ -161,15 +198,22 @@ class Launcher:
 
     def _stop(self, process: subprocess.Popen[bytes], reason: dict[str, str]) -> None:
         self.stop_reason = reason
-        self.driver(f"Stopping the script: {reason['message']} (SIGTERM)")
-        _signal_group(process, signal.SIGTERM)
-        try:
-            process.wait(timeout=self.settings.cancel_grace_seconds)
-        except subprocess.TimeoutExpired:
-            self.driver(
-                f"The script outlived {self.settings.cancel_grace_seconds:g} s of grace (SIGKILL)"
-            )
-            _signal_group(process, signal.SIGKILL)
+        grace = self.settings.cancel_grace_seconds
+        self.driver(f"Stopping the script and its processes: {reason['message']} (SIGTERM)")
+        if not stop_process_tree(process, grace):
+            self.driver(f"The script or its processes outlived {grace:g} s of grace (SIGKILL)")
+
+    def _stop_leftovers(self, process: subprocess.Popen[bytes]) -> None:
+        """Processes the script started and left running end with the run (they would hold
+        its output open, and nothing would ever stop them)."""
+        left = descendants()
+        if not left:
+            return
+        grace = self.settings.cancel_grace_seconds
+        pids = ", ".join(str(p.pid) for p in left[:10])
+        self.driver(f"Stopping {len(left)} processes the script left running: {pids} (SIGTERM)")
+        if not stop_process_tree(process, grace):
+            self.driver(f"Processes the script left outlived {grace:g} s of grace (SIGKILL)")
 
     def _upload_outputs(self) -> None:
         outputs = self.folder / "outputs"
@@ -216,11 +260,6 @@ class Launcher:
             from runhistory.compute.base import get_compute_target
 
             get_compute_target(self.workspace, target).ensure_agent(self.workspace)
-
-
-def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signum)
 
 
 def launch_run(location: str, run_id: str, artifacts: str | None = None) -> int:

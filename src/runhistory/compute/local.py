@@ -12,7 +12,6 @@ are queued) picks up the queue.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import os
@@ -20,13 +19,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from runhistory.model import RunStatus
 from runhistory.store.base import RunQuery
 from runhistory.store.sql.store import ACTIVE_SUBMITTED
 
 if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
     from runhistory.sdk.workspace import Workspace
 
 log = logging.getLogger("runhistory")
@@ -43,13 +44,15 @@ class LocalTarget:
 
     def ensure_agent(self, workspace: Workspace) -> None:
         """Start this target's agent unless one is running."""
+        from filelock import FileLock, Timeout
+
         lock_path = agent_lock_path(workspace, self.name)
-        with open(lock_path, "a+") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return  # an agent holds it
-            fcntl.flock(lock, fcntl.LOCK_UN)
+        lock = FileLock(lock_path)
+        try:
+            lock.acquire(blocking=False)
+        except Timeout:
+            return  # an agent holds it
+        lock.release()
         start_detached(
             [sys.executable, "-m", "runhistory.compute.agent", "--target", self.name],
             workspace,
@@ -120,21 +123,21 @@ class LocalAgent:
         self.store = workspace.store
         self.settings = workspace.settings
         self.launchers: dict[str, int] = {}  # run id -> launcher pid
-        self._lock: IO[str] | None = None
 
     def serve(self) -> None:
-        lock_path = agent_lock_path(self.workspace, self.target.name)
-        with open(lock_path, "a+") as lock:
-            if not _try_lock(lock):
+        from filelock import FileLock
+
+        # The holder's pid is written into the lock file for people and tools to see.
+        lock = FileLock(agent_lock_path(self.workspace, self.target.name), on_acquired=_write_pid)
+        if not _try_lock(lock):
+            return
+        while True:
+            self._serve_until_idle()
+            lock.release()
+            # A run queued while the lock was held but after the last look would wait for
+            # nobody: look once more now that a submitter can start a new agent.
+            if not self._queued() or not _try_lock(lock):
                 return
-            self._lock = lock
-            while True:
-                self._serve_until_idle()
-                fcntl.flock(lock, fcntl.LOCK_UN)
-                # A run queued while the lock was held but after the last look would wait for
-                # nobody: look once more now that a submitter can start a new agent.
-                if not self._queued() or not _try_lock(lock):
-                    return
 
     def _serve_until_idle(self) -> None:
         idle_since = time.monotonic()
@@ -166,7 +169,8 @@ class LocalAgent:
     def _launch(self, run_id: str) -> None:
         """Fork a launcher: the agent has everything imported already, so a run starts in
         milliseconds instead of paying for a new interpreter. The agent has no threads, which
-        keeps fork safe."""
+        keeps fork safe. The child does not hold the agent lock: filelock closes a lock's
+        descriptor in a forked child, so the lock goes when the agent goes."""
         folder = state_dir(self.workspace) / "logs"
         folder.mkdir(exist_ok=True)
         log_path = folder / f"launcher-{run_id}.log"
@@ -175,8 +179,6 @@ class LocalAgent:
             code = 1
             try:
                 os.setsid()  # runs outlive the agent
-                if self._lock is not None:
-                    self._lock.close()  # the lock must go when the agent goes
                 output = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
                 os.dup2(output, 1)
                 os.dup2(output, 2)
@@ -245,14 +247,17 @@ class LocalAgent:
                 )
 
 
-def _try_lock(lock: IO[str]) -> bool:
-    """Take the agent lock; the holder's pid is written into it for people and tools to see."""
+def _try_lock(lock: BaseFileLock) -> bool:
+    """Take the agent lock unless another agent holds it."""
+    from filelock import Timeout
+
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        lock.acquire(blocking=False)
+    except Timeout:
         return False
-    lock.seek(0)
-    lock.truncate()
-    lock.write(f"{os.getpid()}\n")
-    lock.flush()
     return True
+
+
+def _write_pid(descriptor: int) -> None:
+    os.ftruncate(descriptor, 0)
+    os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)

@@ -13,7 +13,6 @@ True
 from __future__ import annotations
 
 import contextlib
-import fcntl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,10 +75,7 @@ def _migration_lock(db: Database) -> Iterator[None]:
     if not isinstance(db, SqliteDatabase) or db.path == ":memory:":
         yield  # PostgreSQL: migrations/env.py takes an advisory lock
         return
-    lock_path = db.path + ".migrate-lock"
-    with open(lock_path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    from filelock import FileLock
+
+    with FileLock(db.path + ".migrate-lock"):
+        yield
