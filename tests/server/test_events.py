@@ -16,7 +16,10 @@ from runhistory.store.rest import server_sent_events
 from runhistory.store.sql.store import SqlStore
 
 
-def read_events(client: TestClient, url: str) -> list[tuple[str, Any]]:
+def read_events(
+    client: TestClient, url: str, first: threading.Event | None = None
+) -> list[tuple[str, Any]]:
+    """Every event of the stream at ``url`` until it ends; ``first`` is set on the first one."""
     events = []
     with client.stream("GET", url) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
@@ -26,6 +29,8 @@ def read_events(client: TestClient, url: str) -> list[tuple[str, Any]]:
                 kind = line[len("event: ") :]
             elif line.startswith("data: "):
                 events.append((kind, json.loads(line[len("data: ") :])))
+                if first is not None:
+                    first.set()
     return events
 
 
@@ -33,7 +38,12 @@ def test_a_run_is_followed_live_until_it_ends(client: TestClient, store: SqlStor
     experiment = store.get_or_create_experiment("live")
     run_id = store.create_run(experiment.id, status=RunStatus.RUNNING, run_type="test").id
 
+    following = threading.Event()
+
     def train() -> None:
+        # The run changes only once the stream has sent its opening status, however slow the
+        # machine is to open it; the pauses then let the stream see each change on its own.
+        assert following.wait(30)
         time.sleep(0.4)
         store.append(
             WriteBatch(
@@ -50,7 +60,7 @@ def test_a_run_is_followed_live_until_it_ends(client: TestClient, store: SqlStor
 
     trainer = threading.Thread(target=train)
     trainer.start()
-    events = read_events(client, f"/api/v1/runs/{run_id}/events")
+    events = read_events(client, f"/api/v1/runs/{run_id}/events", following)
     trainer.join()
     kinds = [kind for kind, _ in events]
     assert kinds[0] == "status" and events[0][1]["status"] == "Running"
