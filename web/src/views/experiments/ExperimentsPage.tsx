@@ -1,0 +1,5 @@
+import type { JSX } from "preact";
+
+export function ExperimentsPage(): JSX.Element {
+  return <h1>Experiments</h1>;
+}
