@@ -68,6 +68,15 @@ def read_metrics(
 
 StepBound = Annotated[int | None, Query(ge=-(2**63), lt=2**63), INT64_SCHEMA]
 Buckets = Annotated[int, Query(ge=1, le=MAX_BUCKETS, description="at most this many buckets")]
+Smoothing = Annotated[
+    float,
+    Query(
+        ge=0,
+        lt=1,
+        description="weight of a debiased exponential moving average (TensorBoard's) applied "
+        "to every stored point before bucketing; 0: none",
+    ),
+]
 
 
 @router.get(
@@ -80,11 +89,13 @@ def chart(
     buckets: Buckets = 2000,
     first_step: StepBound = None,
     last_step: StepBound = None,
+    smoothing: Smoothing = 0.0,
 ) -> Response:
-    """A metric reduced to at most ``buckets`` min/max buckets over a step range. A range of
-    many points per bucket is read from the overviews stored with each chunk (min/max per block
-    of points), not decoded point by point."""
-    series = store.metric_chart(run_id, name, buckets, first_step, last_step)
+    """A metric reduced to at most ``buckets`` buckets over a step range: each bucket's first
+    and last step, least and greatest value, and the value and timestamp of its last point. A
+    range of many points per bucket is read from the overviews stored with each chunk (per block
+    of points), not decoded point by point; ``smoothing`` averages the whole series first."""
+    series = store.metric_chart(run_id, name, buckets, first_step, last_step, smoothing)
     return json_response({"run_id": run_id, "name": name, **dataclasses.asdict(series)})
 
 
@@ -96,13 +107,14 @@ def charts(
     buckets: Buckets = 2000,
     first_step: StepBound = None,
     last_step: StepBound = None,
+    smoothing: Smoothing = 0.0,
 ) -> Response:
     """One metric of many runs (to compare them), each as ``/runs/{run_id}/chart`` gives it;
     runs that have not logged the metric are left out."""
     found = []
     for run in dict.fromkeys(run_id):
         try:
-            series = store.metric_chart(run, name, buckets, first_step, last_step)
+            series = store.metric_chart(run, name, buckets, first_step, last_step, smoothing)
         except RunNotFoundError:
             raise
         except NotFoundError:
