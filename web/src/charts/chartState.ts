@@ -1,0 +1,36 @@
+// Chart settings a user would share, kept in the query string: x axis, smoothing, log scale, zoom.
+import { setQuery, useLocation } from "../router";
+import type { StepRange } from "./Chart";
+import type { XMode } from "./chartData";
+
+export type ChartState = { x: XMode; smoothing: number; log: boolean; zoom: StepRange | null; group: string };
+
+const X_MODES: readonly XMode[] = ["step", "time", "relative"];
+
+export function chartStateOf(query: URLSearchParams): ChartState {
+  const x = query.get("x") as XMode | null;
+  const smoothing = Number(query.get("smooth") ?? 0);
+  const zoom = /^(-?\d+):(-?\d+)$/.exec(query.get("zoom") ?? "");
+  return {
+    x: x && X_MODES.includes(x) ? x : "step",
+    smoothing: Number.isFinite(smoothing) && smoothing > 0 && smoothing < 1 ? smoothing : 0,
+    log: query.get("log") === "1",
+    zoom: zoom ? { first: Number(zoom[1]), last: Number(zoom[2]) } : null,
+    group: query.get("group") ?? "",
+  };
+}
+
+export function useChartState(): ChartState {
+  return chartStateOf(useLocation().query);
+}
+
+export function setChartState(changes: Partial<ChartState>): void {
+  const query: Record<string, string | null> = {};
+  if (changes.x !== undefined) query.x = changes.x === "step" ? null : changes.x;
+  if (changes.smoothing !== undefined) query.smooth = changes.smoothing ? String(changes.smoothing) : null;
+  if (changes.log !== undefined) query.log = changes.log ? "1" : null;
+  if (changes.zoom !== undefined)
+    query.zoom = changes.zoom ? `${changes.zoom.first}:${changes.zoom.last}` : null;
+  if (changes.group !== undefined) query.group = changes.group || null;
+  setQuery(query);
+}

@@ -1,0 +1,62 @@
+// The run's child runs with their status and the last value of each scalar metric.
+import type { JSX } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import type { ApiError } from "../../api/http";
+import { childRuns, type RunDocument } from "../../api/run";
+import { Link } from "../../router";
+import { ErrorBox } from "../states";
+import { formatLogged, runDuration } from "./format";
+
+export function ChildrenTab(props: { run: RunDocument; version: number }): JSX.Element {
+  const [children, setChildren] = useState<RunDocument[] | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  useEffect(() => {
+    childRuns(props.run.id).then(setChildren).catch(setError);
+  }, [props.run.id, props.version]);
+  if (error) return <ErrorBox error={error} />;
+  if (!children) return <p class="muted">Loading child runs…</p>;
+  if (children.length === 0) return <p class="muted">No child runs (run.child_run() makes one).</p>;
+  const metrics = [
+    ...new Set(
+      children.flatMap((c) =>
+        Object.entries(c.metrics)
+          .filter(([, s]) => s[0] === "scalar" || s[0] === "list")
+          .map(([n]) => n),
+      ),
+    ),
+  ].sort();
+  return (
+    <div class="grid-scroll">
+      <table class="data-grid children">
+        <thead>
+          <tr>
+            <th>run</th>
+            <th>status</th>
+            <th>duration</th>
+            {metrics.map((m) => (
+              <th key={m}>{m}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {children.map((child) => (
+            <tr key={child.id} data-run={child.id}>
+              <td>
+                <Link href={`/runs/${encodeURIComponent(child.id)}`}>{child.display_name ?? child.id}</Link>
+              </td>
+              <td>
+                <span class={`status status-${child.status}`}>{child.status}</span>
+              </td>
+              <td>{runDuration(child.started, child.ended)}</td>
+              {metrics.map((m) => (
+                <td key={m} data-metric={m}>
+                  {child.metrics[m] ? formatLogged(child.metrics[m]?.[3]) : ""}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
