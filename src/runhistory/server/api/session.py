@@ -9,6 +9,7 @@ browser session; every route then accepts that cookie as it accepts a bearer hea
 from __future__ import annotations
 
 import re
+
 from fastapi import APIRouter, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
