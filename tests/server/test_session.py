@@ -57,9 +57,7 @@ def test_a_read_session_cannot_edit_tags_or_cancel(
     reader, _ = tokens.create("me", ["read"])
     browser.post("/api/v1/login", json={"token": reader})
     tags = browser.put(f"/api/v1/runs/{run.id}/tags", json={"tags": {"k": "v"}})
-    cancel = browser.post(
-        f"/api/v1/runs/{run.id}/status", json={"status": "CancelRequested"}
-    )
+    cancel = browser.post(f"/api/v1/runs/{run.id}/status", json={"status": "CancelRequested"})
     assert (tags.status_code, cancel.status_code) == (403, 403)
     assert store.get_run(run.id).tags == {}
     assert store.get_run(run.id).status == RunStatus.RUNNING

@@ -63,7 +63,9 @@ def test_files_at_the_top_are_served(built: TestClient) -> None:
     assert built.get("/favicon.svg").text == "<svg/>"
 
 
-@pytest.mark.parametrize("path", ["/assets/missing.js", "/assets/..%2F..%2Fpyproject.toml", "/api/v1/nope"])
+@pytest.mark.parametrize(
+    "path", ["/assets/missing.js", "/assets/..%2F..%2Fpyproject.toml", "/api/v1/nope"]
+)
 def test_unknown_assets_and_api_paths_are_json_404s(built: TestClient, path: str) -> None:
     response = built.get(path)
     assert response.status_code == 404
