@@ -2,7 +2,7 @@
 // run's event stream (new points refetch only the metric that changed; new log lines append;
 // a status change updates the page), and cancel. The tab and chart settings are in the URL.
 import type { JSX } from "preact";
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { ApiError } from "../../api/http";
 import { cancelRun, followRun, getRun, type MetricSummary, type RunDocument, TERMINAL } from "../../api/run";
 import { Link, setQuery, useLocation } from "../../router";
@@ -31,9 +31,11 @@ export function RunPage(props: { runId: string }): JSX.Element {
   const [logs, setLogs] = useState<Record<string, string>>({});
   const [cancelError, setCancelError] = useState<ApiError | null>(null);
 
+  const metricsSeen = useRef<Record<string, MetricSummary>>({});
   const reload = useCallback(() => {
     getRun(runId)
       .then((found) => {
+        metricsSeen.current = { ...found.metrics, ...metricsSeen.current };
         setRun(found);
         setError(null);
       })
@@ -44,6 +46,7 @@ export function RunPage(props: { runId: string }): JSX.Element {
     setRun(null);
     setLogs({});
     setVersions({});
+    metricsSeen.current = {};
     reload();
     return followRun(runId, {
       status: (status) => {
@@ -52,12 +55,19 @@ export function RunPage(props: { runId: string }): JSX.Element {
         reload();
       },
       metrics: (changed: Record<string, MetricSummary>) => {
+        // The stream's first event holds every metric: only those unlike the page's are new.
+        const known = metricsSeen.current;
+        const fresh = Object.keys(changed).filter(
+          (name) => JSON.stringify(known[name]) !== JSON.stringify(changed[name]),
+        );
+        metricsSeen.current = { ...known, ...changed };
+        if (fresh.length === 0) return;
         setRun((current) =>
           current ? { ...current, metrics: { ...current.metrics, ...changed } } : current,
         );
         setVersions((current) => {
           const next = { ...current };
-          for (const name of Object.keys(changed)) next[name] = (next[name] ?? 0) + 1;
+          for (const name of fresh) next[name] = (next[name] ?? 0) + 1;
           return next;
         });
       },
