@@ -15,10 +15,9 @@ import pytest
 from runhistory import Experiment, Run, Workspace
 from runhistory.store.base import LogAppend, WriteBatch
 
-from ..conftest import ServerProcess, isolated_settings
+from .conftest import Studio, screenshots_folder
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-expect = playwright_api.expect
+expect = pytest.importorskip("playwright.sync_api").expect
 Page = Any
 
 PNG_STEPS = 3
@@ -50,28 +49,9 @@ PREDICTIONS = {
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
-
-
-@pytest.fixture(scope="module")
-def workspace(server: ServerProcess) -> Iterator[Workspace]:
+def workspace(studio: Studio) -> Iterator[Workspace]:
     """The SDK over the studio's server: what it logs, the studio shows."""
-    server.empty()
-    opened = Workspace(server.url, settings=isolated_settings())
+    opened = studio.workspace()
     yield opened
     opened.close()
 
@@ -114,8 +94,8 @@ def every_kind(workspace: Workspace) -> Run:
     return run
 
 
-def open_run(page: Page, server: ServerProcess, run: Run, query: str = "") -> None:
-    page.goto(f"{server.url}/runs/{run.id}{query}")
+def open_run(page: Page, studio: Studio, run: Run, query: str = "") -> None:
+    page.goto(f"{studio.url}/runs/{run.id}{query}")
     expect(page.locator(".run-page")).to_have_attribute("data-run", run.id)
 
 
@@ -124,10 +104,14 @@ def card(page: Page, name: str) -> Any:
 
 
 def test_every_metric_kind_is_drawn_with_the_sdks_numbers(
-    page: Page, server: ServerProcess, every_kind: Run
+    page: Page, studio: Studio, every_kind: Run
 ) -> None:
     metrics = every_kind.get_metrics()
-    open_run(page, server, every_kind, "?tab=metrics")
+    open_run(page, studio, every_kind, "?tab=metrics")
+    folder = screenshots_folder()
+    if folder is not None:
+        expect(card(page, "accuracy").locator("canvas").first).to_be_visible()
+        page.screenshot(path=str(folder / "run-metrics.png"))
     for name, values in (("loss", metrics["loss"]), ("val_losses", metrics["val_losses"])):
         facts = card(page, name)
         facts.scroll_into_view_if_needed()
@@ -172,10 +156,8 @@ def test_every_metric_kind_is_drawn_with_the_sdks_numbers(
         expect(histogram).to_contain_text(f"{len(counts)} bins, {sum(counts)} values")
 
 
-def test_images_overview_children_and_files(
-    page: Page, server: ServerProcess, every_kind: Run
-) -> None:
-    open_run(page, server, every_kind, "?tab=images")
+def test_images_overview_children_and_files(page: Page, studio: Studio, every_kind: Run) -> None:
+    open_run(page, studio, every_kind, "?tab=images")
     image = page.locator('.image-card[data-metric="curve"] img')
     expect(image).to_be_visible()
     page.wait_for_function(
@@ -207,25 +189,25 @@ def test_images_overview_children_and_files(
 
 
 def test_a_failed_run_shows_its_error_and_traceback(
-    page: Page, server: ServerProcess, workspace: Workspace
+    page: Page, studio: Studio, workspace: Workspace
 ) -> None:
     run = Experiment(workspace, "studio-run").start_logging(snapshot_directory=None, outputs=None)
     with pytest.raises(ValueError), run:
         raise ValueError("the data ran out")
-    open_run(page, server, run)
+    open_run(page, studio, run)
     expect(page.locator(".run-error")).to_contain_text("ValueError")
     expect(page.locator(".run-error")).to_contain_text("the data ran out")
     expect(page.locator(".traceback")).to_contain_text("Traceback")
 
 
 def test_a_live_run_shows_new_points_log_lines_and_its_end_without_a_reload(
-    page: Page, server: ServerProcess, workspace: Workspace
+    page: Page, studio: Studio, workspace: Workspace
 ) -> None:
     run = Experiment(workspace, "studio-run").start_logging(snapshot_directory=None, outputs=None)
     for i in range(10):
         run.log("loss", 1.0 / (i + 1))
     run.flush()
-    open_run(page, server, run, "?tab=metrics")
+    open_run(page, studio, run, "?tab=metrics")
     loss = card(page, "loss")
     expect(loss.locator(".metric-count")).to_have_text("10")
     expect(loss.locator("[data-count]")).to_have_attribute("data-count", "10")
@@ -251,12 +233,12 @@ def test_a_live_run_shows_new_points_log_lines_and_its_end_without_a_reload(
 
 
 def test_tags_edited_in_the_studio_are_the_sdks(
-    page: Page, server: ServerProcess, workspace: Workspace
+    page: Page, studio: Studio, workspace: Workspace
 ) -> None:
     run = Experiment(workspace, "studio-run").start_logging(
         snapshot_directory=None, outputs=None, tags={"model": "mlp", "draft": None}
     )
-    open_run(page, server, run)
+    open_run(page, studio, run)
     page.get_by_label("new tag name").fill("reviewed")
     page.get_by_label("new tag value").fill("yes")
     page.get_by_role("button", name="Add tag").click()
@@ -271,9 +253,9 @@ def test_tags_edited_in_the_studio_are_the_sdks(
     run.complete()
 
 
-def test_cancel_from_the_studio(page: Page, server: ServerProcess, workspace: Workspace) -> None:
+def test_cancel_from_the_studio(page: Page, studio: Studio, workspace: Workspace) -> None:
     run = Experiment(workspace, "studio-run").start_logging(snapshot_directory=None, outputs=None)
-    open_run(page, server, run)
+    open_run(page, studio, run)
     expect(page.get_by_test_id("run-status")).to_have_text("Running")
     page.get_by_role("button", name="Cancel run").click()
     expect(page.get_by_test_id("run-status")).to_have_text("Canceled")
@@ -293,9 +275,9 @@ def hover(page: Page, tip: Any, box: dict[str, float], where: float) -> None:
 
 
 def test_zoom_hover_and_chart_settings_live_in_the_url(
-    page: Page, server: ServerProcess, every_kind: Run
+    page: Page, studio: Studio, every_kind: Run
 ) -> None:
-    open_run(page, server, every_kind, "?tab=metrics")
+    open_run(page, studio, every_kind, "?tab=metrics")
     loss = card(page, "loss")
     over = loss.locator(".u-over")
     over.scroll_into_view_if_needed()
@@ -324,7 +306,7 @@ def test_zoom_hover_and_chart_settings_live_in_the_url(
     page.get_by_role("button", name="Reset zoom").click()
     expect(card(page, "loss").locator("[data-count]")).to_have_attribute("data-count", "5000")
 
-    open_run(page, server, every_kind, "?tab=metrics&smooth=0.9&log=1&x=relative")
+    open_run(page, studio, every_kind, "?tab=metrics&smooth=0.9&log=1&x=relative")
     expect(page.get_by_label("x axis")).to_have_value("relative")
     expect(page.get_by_label("log scale")).to_be_checked()
     expect(page.locator(".smoothing-value")).to_have_text("0.90")
