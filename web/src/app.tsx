@@ -5,13 +5,12 @@ import { ApiError, onAuthRequired } from "./api/http";
 import { logout, type StudioInfo, studioInfo } from "./api/session";
 import { Link, match, useLocation } from "./router";
 import { ThemeToggle } from "./theme";
+import { Crumbs } from "./views/Crumbs";
 import { DashboardPage } from "./views/dashboard/DashboardPage";
 import { ExperimentsPage } from "./views/experiments/ExperimentsPage";
 import { LoginForm } from "./views/LoginForm";
 import { RunPage } from "./views/run/RunPage";
 import { ErrorBox } from "./views/states";
-
-export type Crumb = { label: string; href?: string };
 
 function View({ path }: { path: string }): JSX.Element {
   let params = match("/", path);
@@ -71,6 +70,7 @@ export function App(): JSX.Element {
           </button>
         )}
       </header>
+      <Crumbs path={location.path} />
       <main class="app-main">
         <View path={location.path} />
       </main>
