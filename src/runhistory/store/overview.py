@@ -29,8 +29,10 @@ import numpy as np
 import numpy.typing as npt
 
 BLOCK_POINTS = 128
-# A chart is drawn from overviews when its buckets average at least this many points.
-DENSE_BUCKET_POINTS = 4 * BLOCK_POINTS
+# A chart is drawn from overviews when its buckets average at least this many points: a block
+# per bucket or more. Buckets of one or two blocks differ in count, but every one keeps its
+# exact extremes and last value, and 50 runs of 100,000 points chart without decoding 5,000,000.
+DENSE_BUCKET_POINTS = BLOCK_POINTS
 MAX_BUCKETS = 10_000
 _HEADER = struct.Struct("<BI")  # version, blocks
 _VERSION = 2

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from runhistory.errors import NotFoundError, RunNotFoundError
 from runhistory.server.dependencies import IngestDependency, StoreDependency
-from runhistory.server.encoding import json_response, metric_json
+from runhistory.server.encoding import FastJSONResponse, json_response, metric_json
 from runhistory.server.fields import INT64_SCHEMA
 from runhistory.server.responses import JSON_BODY, error_responses
 from runhistory.server.schemas import (
@@ -20,7 +20,7 @@ from runhistory.server.schemas import (
     WriteBatchResult,
 )
 from runhistory.store.base import LogAppend, MetricAppend, WriteBatch
-from runhistory.store.overview import MAX_BUCKETS
+from runhistory.store.overview import MAX_BUCKETS, ChartSeries
 
 router = APIRouter(tags=["metrics"], responses=error_responses(422))
 
@@ -96,7 +96,7 @@ def chart(
     range of many points per bucket is read from the overviews stored with each chunk (per block
     of points), not decoded point by point; ``smoothing`` averages the whole series first."""
     series = store.metric_chart(run_id, name, buckets, first_step, last_step, smoothing)
-    return json_response({"run_id": run_id, "name": name, **dataclasses.asdict(series)})
+    return FastJSONResponse(chart_json(run_id, name, series))
 
 
 @router.get("/charts", response_model=list[ChartDocument], responses=error_responses(400, 404))
@@ -119,5 +119,12 @@ def charts(
             raise
         except NotFoundError:
             continue
-        found.append({"run_id": run, "name": name, **dataclasses.asdict(series)})
-    return json_response(found)
+        found.append(chart_json(run, name, series))
+    return FastJSONResponse(found)
+
+
+def chart_json(run_id: str, name: str, series: ChartSeries) -> dict[str, Any]:
+    """A ``ChartDocument``. Its lists are passed as they are (``dataclasses.asdict`` would copy
+    every number), and written by orjson: infinities become null, as browsers need."""
+    fields = {field.name: getattr(series, field.name) for field in dataclasses.fields(series)}
+    return {"run_id": run_id, "name": name, **fields}

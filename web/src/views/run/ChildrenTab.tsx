@@ -3,13 +3,17 @@ import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { ApiError } from "../../api/http";
 import { childRuns, type RunDocument } from "../../api/run";
-import { Link } from "../../router";
+import { ChartControls } from "../../charts/ChartControls";
+import { RunsChart } from "../../charts/RunsChart";
+import { runColors } from "../../colors";
+import { Link, navigate, setQuery, useLocation } from "../../router";
 import { ErrorBox } from "../states";
 import { formatLogged, runDuration } from "./format";
 
 export function ChildrenTab(props: { run: RunDocument; version: number }): JSX.Element {
   const [children, setChildren] = useState<RunDocument[] | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  const wanted = useLocation().query.get("chart");
   useEffect(() => {
     childRuns(props.run.id).then(setChildren).catch(setError);
   }, [props.run.id, props.version]);
@@ -25,38 +29,68 @@ export function ChildrenTab(props: { run: RunDocument; version: number }): JSX.E
       ),
     ),
   ].sort();
+  const charted = wanted && metrics.includes(wanted) ? wanted : metrics[0];
+  const ids = children.map((c) => c.id);
   return (
-    <div class="grid-scroll">
-      <table class="data-grid children">
-        <thead>
-          <tr>
-            <th>run</th>
-            <th>status</th>
-            <th>duration</th>
-            {metrics.map((m) => (
-              <th key={m}>{m}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {children.map((child) => (
-            <tr key={child.id} data-run={child.id}>
-              <td>
-                <Link href={`/runs/${encodeURIComponent(child.id)}`}>{child.display_name ?? child.id}</Link>
-              </td>
-              <td>
-                <span class={`status status-${child.status}`}>{child.status}</span>
-              </td>
-              <td>{runDuration(child.started, child.ended)}</td>
+    <section class="children-tab">
+      {charted && (
+        <div class="children-chart">
+          <label>
+            chart of{" "}
+            <select
+              aria-label="chart of"
+              value={charted}
+              onChange={(e) => setQuery({ chart: e.currentTarget.value })}
+            >
               {metrics.map((m) => (
-                <td key={m} data-metric={m}>
-                  {child.metrics[m] ? formatLogged(child.metrics[m]?.[3]) : ""}
-                </td>
+                <option key={m}>{m}</option>
+              ))}
+            </select>
+          </label>
+          <ChartControls />
+          <RunsChart
+            metric={charted}
+            runIds={ids}
+            colors={runColors(ids)}
+            labels={Object.fromEntries(children.map((c) => [c.id, c.display_name ?? c.id]))}
+            origins={Object.fromEntries(children.map((c) => [c.id, c.started ?? c.created]))}
+            onOpenRun={(id) => navigate(`/runs/${encodeURIComponent(id)}`)}
+            height={280}
+          />
+        </div>
+      )}
+      <div class="grid-scroll">
+        <table class="data-grid children">
+          <thead>
+            <tr>
+              <th>run</th>
+              <th>status</th>
+              <th>duration</th>
+              {metrics.map((m) => (
+                <th key={m}>{m}</th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {children.map((child) => (
+              <tr key={child.id} data-run={child.id}>
+                <td>
+                  <Link href={`/runs/${encodeURIComponent(child.id)}`}>{child.display_name ?? child.id}</Link>
+                </td>
+                <td>
+                  <span class={`status status-${child.status}`}>{child.status}</span>
+                </td>
+                <td>{runDuration(child.started, child.ended)}</td>
+                {metrics.map((m) => (
+                  <td key={m} data-metric={m}>
+                    {child.metrics[m] ? formatLogged(child.metrics[m]?.[3]) : ""}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }

@@ -32,10 +32,12 @@ export function RunPage(props: { runId: string }): JSX.Element {
   const [cancelError, setCancelError] = useState<ApiError | null>(null);
 
   const metricsSeen = useRef<Record<string, MetricSummary>>({});
+  const statusSeen = useRef<string | null>(null);
   const reload = useCallback(() => {
     getRun(runId)
       .then((found) => {
         metricsSeen.current = { ...found.metrics, ...metricsSeen.current };
+        statusSeen.current ??= found.status;
         setRun(found);
         setError(null);
       })
@@ -47,9 +49,13 @@ export function RunPage(props: { runId: string }): JSX.Element {
     setLogs({});
     setVersions({});
     metricsSeen.current = {};
+    statusSeen.current = null;
     reload();
     return followRun(runId, {
       status: (status) => {
+        // The stream opens with the current status: only a different one is news.
+        if (status === statusSeen.current) return;
+        statusSeen.current = status;
         setRun((current) => (current ? { ...current, status } : current));
         setGeneration((g) => g + 1);
         reload();
