@@ -86,3 +86,12 @@ def test_smoothing_and_last_values(client: TestClient, store: SqlStore) -> None:
     assert many[0]["last"] == smooth["last"]
     refused = client.get(url, params={"name": "loss", "smoothing": 1})
     assert refused.status_code == 422
+
+
+def test_infinities_go_out_as_null_so_browsers_can_parse_charts(
+    client: TestClient, store: SqlStore
+) -> None:
+    run_id = run_with(store, "x", [1.0, math.inf, -math.inf, 2.0], MetricKind.SCALAR)
+    response = client.get(f"/api/v1/runs/{run_id}/chart", params={"name": "x"})
+    assert b"Infinity" not in response.content  # JSON.parse refuses it
+    assert response.json()["maximum"] == [1.0, None, None, 2.0]

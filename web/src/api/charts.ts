@@ -1,19 +1,10 @@
 // Chart series of metrics, downsampled by the server (/runs/{id}/chart, /charts): never raw points.
 import { getJSON } from "./http";
+import type { components } from "./schema";
 
 /** A metric over a step range in buckets: each bucket's first and last step, least and greatest
  * value, and the value and time (seconds since the epoch) of its last point. */
-export type ChartDocument = {
-  run_id: string;
-  name: string;
-  count: number;
-  first_steps: number[];
-  last_steps: number[];
-  minimum: (number | null)[];
-  maximum: (number | null)[];
-  last: (number | null)[];
-  last_times: number[];
-};
+export type ChartDocument = components["schemas"]["ChartDocument"];
 
 export type ChartRequest = {
   buckets: number;

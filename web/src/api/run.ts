@@ -1,64 +1,27 @@
 // One run: its document, metrics, files, logs, tags, cancel and its live event stream.
 import { ApiError, apiUrl, events, getJSON, sendJSON } from "./http";
+import type { components } from "./schema";
 
-export type MetricKind =
-  | "scalar"
-  | "list"
-  | "row"
-  | "table"
-  | "image"
-  | "confusion_matrix"
-  | "accuracy_table"
-  | "residuals"
-  | "predictions";
+type Schemas = components["schemas"];
 
-/** [kind, count, last step, last value, minimum, maximum] of a metric. */
+export type MetricKind = Schemas["MetricKind"];
+
+/** [kind, count, last step, last value, minimum, maximum] of a metric (the schema says only
+ * "a list"). */
 export type MetricSummary = [MetricKind, number, number | null, unknown, number | null, number | null];
 
+/** What a failed run's error holds (the SDK writes type, message and traceback). */
 export type RunError = { type?: string; message?: string; traceback?: string; [key: string]: unknown };
 
-export type RunDocument = {
-  id: string;
-  experiment_id: string;
-  experiment_name: string;
-  number: number;
+export type RunDocument = Omit<Schemas["RunDocument"], "metrics" | "error" | "status"> & {
   status: string;
-  run_type: string;
-  created: number;
-  parent_id: string | null;
-  display_name: string | null;
-  description: string | null;
-  target: string | null;
-  script_name: string | null;
-  arguments: string[];
-  started: number | null;
-  ended: number | null;
-  heartbeat: number | null;
-  error: RunError | null;
-  snapshot_id: string | null;
-  tags: Record<string, string | null>;
-  properties: Record<string, string>;
   metrics: Record<string, MetricSummary>;
+  error: RunError | null;
 };
 
-export type MetricDocument = {
-  name: string;
-  kind: MetricKind;
-  description: string;
-  columns: string[] | null;
-  steps: number[];
-  timestamps: number[];
-  values: unknown[];
-  dtype: string | null;
-};
+export type MetricDocument = Schemas["MetricDocument"];
 
-export type ArtifactDocument = {
-  name: string;
-  size: number;
-  sha256: string;
-  content_type: string;
-  created: number;
-};
+export type ArtifactDocument = Schemas["ArtifactDocument"];
 
 export const TERMINAL = new Set(["Completed", "Failed", "Canceled"]);
 
