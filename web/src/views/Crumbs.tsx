@@ -32,7 +32,8 @@ function RunCrumbs({ runId }: { runId: string }): JSX.Element {
 }
 
 export function Crumbs({ path }: { path: string }): JSX.Element | null {
-  if (match("/", path)) return null;
+  // The run page draws its own (with the parent run); the experiments list needs none.
+  if (match("/", path) || match("/runs/:runId", path)) return null;
   const experiment = match("/experiments/:name", path);
   const run = match("/runs/:runId", path);
   return (
