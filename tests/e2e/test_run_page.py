@@ -316,3 +316,55 @@ def test_zoom_hover_and_chart_settings_live_in_the_url(
     assert box is not None
     hover(page, loss.locator(".chart-tip"), box, 0.6)
     expect(loss.locator(".chart-tip")).to_contain_text("raw")  # the raw line beside the smoothed
+
+
+def test_child_runs_overlaid_grouped_and_opened_by_a_click(
+    page: Page, studio: Studio, workspace: Workspace
+) -> None:
+    parent = Experiment(workspace, "studio-run").start_logging(
+        snapshot_directory=None, outputs=None, display_name="sweep"
+    )
+    children = {}
+    for i, rate in enumerate(["a", "a", "b", "b"]):
+        child = parent.child_run(name=f"trial-{i}")
+        child.tag("lr", rate)
+        for _ in range(50):
+            child.log("loss", float(i + 1))  # flat lines at 1, 2, 3 and 4
+        child.complete()
+        children[f"trial-{i}"] = child.id
+    parent.complete()
+    open_run(page, studio, parent, "?tab=children")
+    chart = page.locator(".children-chart .chart")
+    expect(chart).to_have_attribute("data-lines", "4")
+    for child_id in children.values():
+        cell = page.locator(f'tr[data-run="{child_id}"] td[data-metric="loss"]')
+        expect(cell).not_to_be_empty()
+        logged = Run.get(workspace, child_id).get_metrics()["loss"]
+        assert float(cell.inner_text()) == logged[-1]
+
+    over = chart.locator(".u-over")
+    box = over.bounding_box()
+    assert box is not None
+    tip = chart.locator(".chart-tip")
+    hover(page, tip, box, 0.5)
+    for name in children:
+        expect(tip).to_contain_text(name)
+    focused = tip.locator(".chart-tip-row.focused")
+    for tenth in range(1, 10):  # down the chart until a line is under the mouse
+        page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * tenth / 10)
+        if focused.count():
+            break
+    name = focused.locator(".chart-tip-name").inner_text()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * tenth / 10)
+    page.wait_for_url(f"**/runs/{children[name]}**")
+
+    open_run(page, studio, parent, "?tab=children")
+    page.get_by_label("group by").select_option("tags.lr")
+    expect(chart).to_have_attribute("data-lines", "2")
+    assert "group=tags.lr" in page.url
+    hover(page, tip, box, 0.5)
+    expect(tip).to_contain_text("lr=a")
+    expect(tip).to_contain_text("(2 runs)")
+    # The mean of trials 0 and 1 (1 and 2), and of 2 and 3.
+    expect(tip).to_contain_text("1.5")
+    expect(tip).to_contain_text("3.5")

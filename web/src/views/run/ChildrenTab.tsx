@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ApiError } from "../../api/http";
 import { childRuns, type RunDocument } from "../../api/run";
 import { ChartControls } from "../../charts/ChartControls";
+import { useChartState } from "../../charts/chartState";
 import { RunsChart } from "../../charts/RunsChart";
 import { runColors } from "../../colors";
 import { Link, navigate, setQuery, useLocation } from "../../router";
@@ -14,6 +15,7 @@ export function ChildrenTab(props: { run: RunDocument; version: number }): JSX.E
   const [children, setChildren] = useState<RunDocument[] | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const wanted = useLocation().query.get("chart");
+  const { group } = useChartState();
   useEffect(() => {
     childRuns(props.run.id).then(setChildren).catch(setError);
   }, [props.run.id, props.version]);
@@ -31,6 +33,8 @@ export function ChildrenTab(props: { run: RunDocument; version: number }): JSX.E
   ].sort();
   const charted = wanted && metrics.includes(wanted) ? wanted : metrics[0];
   const ids = children.map((c) => c.id);
+  const columns = groupColumns(children);
+  const groups = group && columns.includes(group) ? groupsBy(children, group) : undefined;
   return (
     <section class="children-tab">
       {charted && (
@@ -47,13 +51,14 @@ export function ChildrenTab(props: { run: RunDocument; version: number }): JSX.E
               ))}
             </select>
           </label>
-          <ChartControls />
+          <ChartControls groupColumns={columns} />
           <RunsChart
             metric={charted}
             runIds={ids}
             colors={runColors(ids)}
             labels={Object.fromEntries(children.map((c) => [c.id, c.display_name ?? c.id]))}
             origins={Object.fromEntries(children.map((c) => [c.id, c.started ?? c.created]))}
+            groups={groups}
             onOpenRun={(id) => navigate(`/runs/${encodeURIComponent(id)}`)}
             height={280}
           />
@@ -92,5 +97,33 @@ export function ChildrenTab(props: { run: RunDocument; version: number }): JSX.E
         </table>
       </div>
     </section>
+  );
+}
+
+/** `--name value` pairs of a run's arguments. */
+function argumentsOf(run: RunDocument): Record<string, string> {
+  const found: Record<string, string> = {};
+  run.arguments.forEach((word, i) => {
+    const next = run.arguments[i + 1];
+    if (word.startsWith("--") && next !== undefined && !next.startsWith("--")) found[word.slice(2)] = next;
+  });
+  return found;
+}
+
+/** What runs can be grouped by: their tags ("tags.KEY") and arguments ("args.NAME"). */
+function groupColumns(runs: RunDocument[]): string[] {
+  const tags = new Set(runs.flatMap((r) => Object.keys(r.tags)));
+  const args = new Set(runs.flatMap((r) => Object.keys(argumentsOf(r))));
+  return [...[...tags].sort().map((t) => `tags.${t}`), ...[...args].sort().map((a) => `args.${a}`)];
+}
+
+function groupsBy(runs: RunDocument[], column: string): Record<string, string> {
+  const [source, ...rest] = column.split(".");
+  const key = rest.join(".");
+  return Object.fromEntries(
+    runs.map((r) => {
+      const value = source === "tags" ? r.tags[key] : argumentsOf(r)[key];
+      return [r.id, value === undefined || value === null ? "(none)" : `${key}=${value}`];
+    }),
   );
 }
