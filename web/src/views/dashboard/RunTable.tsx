@@ -66,7 +66,12 @@ export function RunTable(props: Props): JSX.Element {
 
   const items: VirtualItem[] = virtualizer.getVirtualItems();
   return (
-    <div class="run-table" ref={scroller} data-rows={runs.length}>
+    <div
+      class="run-table"
+      ref={scroller}
+      data-rows={runs.length}
+      style={{ height: `${Math.min(480, ROW_HEIGHT * (runs.length + 1) + 4)}px` }}
+    >
       <table aria-label="Runs" aria-rowcount={runs.length + 1}>
         <thead class="run-table-head">
           <tr style={{ gridTemplateColumns: template, width: `${width}px` }}>
