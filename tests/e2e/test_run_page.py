@@ -317,6 +317,15 @@ def test_zoom_hover_and_chart_settings_live_in_the_url(
     hover(page, loss.locator(".chart-tip"), box, 0.6)
     expect(loss.locator(".chart-tip")).to_contain_text("raw")  # the raw line beside the smoothed
 
+    # Another metric of the run as the x axis: loss against accuracy.
+    page.get_by_label("x axis").select_option("metric:accuracy")
+    assert "x=metric%3Aaccuracy" in page.url
+    loss.locator(".u-over").scroll_into_view_if_needed()
+    box = loss.locator(".u-over").bounding_box()
+    assert box is not None
+    hover(page, loss.locator(".chart-tip"), box, 0.3)
+    expect(loss.locator(".chart-tip-x")).to_contain_text("accuracy 0.")
+
 
 def test_child_runs_overlaid_grouped_and_opened_by_a_click(
     page: Page, studio: Studio, workspace: Workspace

@@ -27,6 +27,8 @@ export type ChartProps = {
   onOpenRun?: (runId: string) => void;
   /** Described for screen readers and tests. */
   label: string;
+  /** The name of the x axis with x "metric". */
+  xLabel?: string;
 };
 
 function cssVar(name: string, fallback: string): string {
@@ -73,10 +75,11 @@ function tooltipHtml(
   roles: SeriesRole[],
   x: XMode,
   focused: number | null,
+  xLabel?: string,
 ): string {
   const idx = u.cursor.idx;
   if (idx === null || idx === undefined) return "";
-  const rows: string[] = [`<div class="chart-tip-x">${formatX(u.data[0][idx] as number, x)}</div>`];
+  const rows: string[] = [`<div class="chart-tip-x">${formatX(u.data[0][idx] as number, x, xLabel)}</div>`];
   const perLine = new Map<number, Partial<Record<SeriesRole["role"], number | null>>>();
   roles.forEach((role, i) => {
     const entry = perLine.get(role.line) ?? {};
@@ -163,6 +166,7 @@ export function Chart(props: ChartProps): JSX.Element {
               state.current.roles,
               latest.current.x,
               state.current.focused,
+              latest.current.xLabel,
             );
             const left = u.cursor.left ?? -1;
             if (!html || left < 0) {

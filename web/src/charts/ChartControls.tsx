@@ -2,20 +2,30 @@
 import type { JSX } from "preact";
 import { setChartState, useChartState } from "./chartState";
 
-export function ChartControls(props: { groupColumns?: string[] }): JSX.Element {
+export function ChartControls(props: { groupColumns?: string[]; xMetrics?: string[] }): JSX.Element {
   const state = useChartState();
+  const xValue = state.x === "metric" ? `metric:${state.xMetric}` : state.x;
   return (
     <div class="chart-controls" role="toolbar" aria-label="chart settings">
       <label>
         x axis{" "}
         <select
           aria-label="x axis"
-          value={state.x}
-          onChange={(e) => setChartState({ x: e.currentTarget.value as typeof state.x, zoom: null })}
+          value={xValue}
+          onChange={(e) => {
+            const value = e.currentTarget.value;
+            const metric = value.startsWith("metric:") ? value.slice("metric:".length) : null;
+            setChartState({ x: metric ? "metric" : (value as typeof state.x), xMetric: metric, zoom: null });
+          }}
         >
           <option value="step">step</option>
           <option value="time">wall time</option>
           <option value="relative">relative time</option>
+          {(props.xMetrics ?? []).map((m) => (
+            <option key={m} value={`metric:${m}`}>
+              metric {m}
+            </option>
+          ))}
         </select>
       </label>
       <label>

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { type ChartDocument, fetchChart } from "../api/charts";
 import type { ApiError } from "../api/http";
 import { Chart, type StepRange } from "./Chart";
-import type { ChartLine } from "./chartData";
+import { type ChartLine, valuesAtSteps } from "./chartData";
 import type { ChartState } from "./chartState";
 
 export type MetricChartProps = {
@@ -27,11 +27,16 @@ export const CHART_BUCKETS = 1000;
 
 export function MetricChart(props: MetricChartProps): JSX.Element {
   const { runId, name, state, version } = props;
-  const [charts, setCharts] = useState<{ raw: ChartDocument; smoothed?: ChartDocument } | null>(null);
+  const [charts, setCharts] = useState<{
+    raw: ChartDocument;
+    smoothed?: ChartDocument;
+    x?: ChartDocument;
+  } | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const first = state.zoom?.first ?? null;
   const last = state.zoom?.last ?? null;
   const smoothing = state.smoothing;
+  const xMetric = state.x === "metric" ? state.xMetric : null;
 
   useEffect(() => {
     const abort = new AbortController();
@@ -39,16 +44,20 @@ export function MetricChart(props: MetricChartProps): JSX.Element {
     Promise.all([
       fetchChart(runId, name, request, abort.signal),
       smoothing ? fetchChart(runId, name, { ...request, smoothing }, abort.signal) : undefined,
+      // The x metric at a finer grain than the drawn buckets, so each bucket finds its value.
+      xMetric
+        ? fetchChart(runId, xMetric, { ...request, buckets: 4 * CHART_BUCKETS }, abort.signal)
+        : undefined,
     ])
-      .then(([raw, smoothed]) => {
-        setCharts({ raw, smoothed });
+      .then(([raw, smoothed, x]) => {
+        setCharts({ raw, smoothed, x });
         setError(null);
       })
       .catch((failure: ApiError) => {
         if (!abort.signal.aborted) setError(failure);
       });
     return () => abort.abort();
-  }, [runId, name, first, last, smoothing, version]);
+  }, [runId, name, first, last, smoothing, xMetric, version]);
 
   const lines = useMemo<ChartLine[]>(
     () =>
@@ -62,6 +71,8 @@ export function MetricChart(props: MetricChartProps): JSX.Element {
               chart: charts.raw,
               smoothed: charts.smoothed,
               origin: props.origin,
+              xs: charts.x && valuesAtSteps(charts.raw.last_steps, charts.x),
+              smoothedXs: charts.x && charts.smoothed && valuesAtSteps(charts.smoothed.last_steps, charts.x),
             },
           ]
         : [],
@@ -79,6 +90,7 @@ export function MetricChart(props: MetricChartProps): JSX.Element {
         height={props.height}
         onZoom={props.onZoom}
         label={`${name} of ${props.runLabel}`}
+        xLabel={state.xMetric ?? undefined}
       />
     </div>
   );

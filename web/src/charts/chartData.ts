@@ -3,7 +3,9 @@
 import uPlot from "uplot";
 import type { ChartDocument } from "../api/charts";
 
-export type XMode = "step" | "time" | "relative";
+/** The x axis: the step, wall time, time since the run's start, or another metric of the run
+ * (its value at each bucket's last step). */
+export type XMode = "step" | "time" | "relative" | "metric";
 
 /** One line of a chart: a run's metric, or a group of runs. */
 export type ChartLine = {
@@ -21,6 +23,9 @@ export type ChartLine = {
   origin?: number;
   /** Runs behind a group's line (shown on hover). */
   count?: number;
+  /** With x "metric": the x of each bucket of `chart` and of `smoothed` (NaN: none yet). */
+  xs?: number[];
+  smoothedXs?: number[];
 };
 
 /** What each uPlot series (after x) draws. */
@@ -28,7 +33,13 @@ export type SeriesRole = { line: number; role: "main" | "raw" | "min" | "max" };
 
 export type PlotData = { data: uPlot.AlignedData; roles: SeriesRole[] };
 
-export function xValues(chart: ChartDocument, mode: XMode, origin: number | undefined): number[] {
+export function xValues(
+  chart: ChartDocument,
+  mode: XMode,
+  origin: number | undefined,
+  xs?: number[],
+): number[] {
+  if (mode === "metric") return xs ?? chart.last_steps.map(() => Number.NaN);
   if (mode === "step") return chart.last_steps;
   if (mode === "time") return chart.last_times;
   const zero = origin ?? chart.last_times[0] ?? 0;
@@ -39,7 +50,26 @@ function positive(values: (number | null)[], log: boolean): (number | null)[] {
   return log ? values.map((v) => (v !== null && v > 0 ? v : null)) : values;
 }
 
+/** The values of a metric at `steps`: at each, its latest bucket's last value up to that step
+ * (NaN before its first). Both step lists go up. */
+export function valuesAtSteps(steps: readonly number[], other: ChartDocument): number[] {
+  const found: number[] = [];
+  let at = -1;
+  for (const step of steps) {
+    while (at + 1 < other.last_steps.length && (other.last_steps[at + 1] as number) <= step) at++;
+    found.push(at >= 0 ? (other.last[at] ?? Number.NaN) : Number.NaN);
+  }
+  return found;
+}
+
 function sortedTable(xs: number[], columns: (number | null)[][]): uPlot.AlignedData {
+  if (xs.some(Number.isNaN)) {
+    const keep = xs.map((x, i) => (Number.isNaN(x) ? -1 : i)).filter((i) => i >= 0);
+    return sortedTable(
+      keep.map((i) => xs[i] as number),
+      columns.map((c) => keep.map((i) => c[i] ?? null)),
+    );
+  }
   let ascending = true;
   for (let i = 1; i < xs.length && ascending; i++) ascending = (xs[i] as number) >= (xs[i - 1] as number);
   if (ascending) return [xs, ...columns];
@@ -53,7 +83,7 @@ export function plotData(lines: readonly ChartLine[], mode: XMode, log: boolean)
   const roles: SeriesRole[] = [];
   lines.forEach((line, index) => {
     const raw = line.chart;
-    const xs = xValues(raw, mode, line.origin);
+    const xs = xValues(raw, mode, line.origin, line.xs);
     tables.push(
       sortedTable(xs, [positive(raw.last, log), positive(raw.minimum, log), positive(raw.maximum, log)]),
     );
@@ -64,7 +94,9 @@ export function plotData(lines: readonly ChartLine[], mode: XMode, log: boolean)
     );
     if (line.smoothed) {
       const smooth = line.smoothed;
-      tables.push(sortedTable(xValues(smooth, mode, line.origin), [positive(smooth.last, log)]));
+      tables.push(
+        sortedTable(xValues(smooth, mode, line.origin, line.smoothedXs), [positive(smooth.last, log)]),
+      );
       roles.push({ line: index, role: "main" });
     }
   });
@@ -84,7 +116,7 @@ export function stepRange(
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   for (const line of lines) {
-    const xs = xValues(line.chart, mode, line.origin);
+    const xs = xValues(line.chart, mode, line.origin, line.xs);
     for (let i = 0; i < xs.length; i++) {
       const x = xs[i] as number;
       if (x >= low && x <= high) {
@@ -105,7 +137,8 @@ export function formatValue(value: number | null | undefined): string {
   return String(Number(value.toPrecision(6)));
 }
 
-export function formatX(value: number, mode: XMode): string {
+export function formatX(value: number, mode: XMode, label?: string): string {
+  if (mode === "metric") return `${label ?? "x"} ${formatValue(value)}`;
   if (mode === "step") return `step ${value}`;
   if (mode === "time") return new Date(value * 1000).toLocaleString();
   return `${formatDuration(value)} in`;

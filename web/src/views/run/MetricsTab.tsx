@@ -40,7 +40,7 @@ export function MetricsTab(props: { run: RunDocument; versions: Record<string, n
     return <p class="muted">This run has logged no metrics (images are under Images).</p>;
   return (
     <section class="metrics-tab">
-      <ChartControls />
+      <ChartControls xMetrics={names.filter((n) => charted(run.metrics[n] as MetricSummary))} />
       <div class="metric-search">
         <input
           type="search"
