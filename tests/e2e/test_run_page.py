@@ -377,3 +377,29 @@ def test_child_runs_overlaid_grouped_and_opened_by_a_click(
     # The mean of trials 0 and 1 (1 and 2), and of 2 and 3.
     expect(tip).to_contain_text("1.5")
     expect(tip).to_contain_text("3.5")
+
+
+def test_hundreds_of_metrics_are_searched_paged_and_mounted_on_screen_only(
+    page: Page, studio: Studio, workspace: Workspace
+) -> None:
+    run = Experiment(workspace, "studio-run").start_logging(snapshot_directory=None, outputs=None)
+    for step in range(5):
+        run.log_metrics({f"layer{i:03d}/grad_norm": float(step * i) for i in range(300)})
+    run.complete()
+    open_run(page, studio, run, "?tab=metrics")
+    cards = page.locator(".metric-card")
+    expect(cards).to_have_count(24)  # a page of them
+    expect(page.locator(".metric-search")).to_contain_text("300 of 300")
+    # Only the charts near the screen are mounted (and fetched).
+    expect(cards.first.locator("canvas").first).to_be_visible()
+    assert page.locator(".metric-card canvas").count() < 24 * 2
+    mounted = page.locator(".metric-card .chart").count()
+    assert 0 < mounted < 24
+    page.get_by_role("button", name="Show 24 more of 276").click()
+    expect(cards).to_have_count(48)
+    page.get_by_label("search metrics").fill("layer29")
+    expect(cards).to_have_count(10)
+    expect(page.locator(".metric-search")).to_contain_text("10 of 300")
+    last = card(page, "layer299/grad_norm")
+    last.scroll_into_view_if_needed()
+    assert float(last.locator(".metric-last").inner_text()) == 4 * 299.0
