@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from runhistory.errors import InvalidValueError, NotFoundError
 from runhistory.model import MetricKind
@@ -111,22 +112,28 @@ def _smoothed_points(
         ).fetchall()
     ]
     blobs = dict(_blobs(cursor, "metric_chunks", run_id, name, seqs))
-    every = Segments.join(
-        [_points_in_range(decode_chunk(blobs[seq]), name, -(2**63), 2**63 - 1) for seq in seqs]
-    )
-    keep = (every.first_steps >= low) & (every.first_steps <= high)
-    values = smoothed(every.low, smoothing)[keep]
-    return Segments.of_points(every.first_steps[keep], every.last_times_us[keep], values)
+    chunks = [decode_chunk(blobs[seq]) for seq in seqs]
+    if not chunks:
+        return Segments.join([])
+    steps = np.concatenate([np.asarray(c.steps, dtype=np.int64) for c in chunks])
+    times = np.concatenate([np.asarray(c.timestamps_us, dtype=np.int64) for c in chunks])
+    values = np.concatenate([_numbers(c, name) for c in chunks])
+    keep = (steps >= low) & (steps <= high)
+    return Segments.of_points(steps[keep], times[keep], smoothed(values, smoothing)[keep])
 
 
-def _points_in_range(points: Points, name: str, low: int, high: int) -> Segments:
-    steps = np.asarray(points.steps, dtype=np.int64)
+def _numbers(points: Points, name: str) -> npt.NDArray[np.float64]:
     try:
-        values = np.asarray(points.values, dtype=np.float64)
+        return np.asarray(points.values, dtype=np.float64)
     except (TypeError, ValueError):
         raise InvalidValueError(
             f"metric {name!r} holds values that are not numbers; it cannot be charted"
         ) from None
+
+
+def _points_in_range(points: Points, name: str, low: int, high: int) -> Segments:
+    steps = np.asarray(points.steps, dtype=np.int64)
+    values = _numbers(points, name)
     keep = (steps >= low) & (steps <= high)
     times = np.asarray(points.timestamps_us, dtype=np.int64)
     return Segments.of_points(steps[keep], times[keep], values[keep])
