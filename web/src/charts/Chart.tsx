@@ -1,7 +1,7 @@
 // The one chart over uPlot: lines of chart buckets (band + last values, or smoothed values with
 // the raw line faint), hover with every line's value, drag to zoom, click on a line to open its run.
 import type { JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import "./charts.css";
@@ -30,6 +30,26 @@ export type ChartProps = {
   /** The name of the x axis with x "metric". */
   xLabel?: string;
 };
+
+/** Changes when the page's colours do (the user's theme, or the system's): charts are drawn
+ * again with the new axis colours. */
+function useTheme(): string {
+  const read = () =>
+    `${document.documentElement.dataset.theme ?? "auto"}:${matchMedia("(prefers-color-scheme: dark)").matches}`;
+  const [theme, setTheme] = useState(read);
+  useEffect(() => {
+    const update = () => setTheme(read());
+    const observer = new MutationObserver(update);
+    observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+    const media = matchMedia("(prefers-color-scheme: dark)");
+    media.addEventListener("change", update);
+    return () => {
+      observer.disconnect();
+      media.removeEventListener("change", update);
+    };
+  }, []);
+  return theme;
+}
 
 function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
@@ -109,6 +129,7 @@ export function Chart(props: ChartProps): JSX.Element {
   const tip = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const shape = useRef("");
+  const theme = useTheme();
   const latest = useRef(props);
   latest.current = props;
   const state = useRef<{ roles: SeriesRole[]; focused: number | null; dragged: boolean }>({
@@ -123,7 +144,7 @@ export function Chart(props: ChartProps): JSX.Element {
     const { lines, x, log } = props;
     const { data, roles } = plotData(lines, x, log);
     state.current.roles = roles;
-    const key = `${x}|${log}|${props.height}|${roles.map((r) => `${lines[r.line]?.key}:${r.role}`).join(",")}`;
+    const key = `${theme}|${x}|${log}|${props.height}|${roles.map((r) => `${lines[r.line]?.key}:${r.role}`).join(",")}`;
     // When the drawing reached the screen (the page's clock), for benchmarks and tests.
     const painted = () =>
       requestAnimationFrame(() => {
@@ -214,7 +235,7 @@ export function Chart(props: ChartProps): JSX.Element {
     });
     plot.current = made;
     painted();
-  }, [props.lines, props.x, props.log, props.height]);
+  }, [props.lines, props.x, props.log, props.height, theme]);
 
   useEffect(() => {
     const element = host.current;
