@@ -43,14 +43,15 @@ export function App(): JSX.Element {
     return onAuthRequired(() => setSignedIn(false));
   }, []);
 
-  if (failure) {
+  // The view starts its own requests at once, without waiting for the server's description:
+  // a server with auth answers them 401, which shows the sign-in form.
+  if (failure?.unreachable) {
     return (
       <main class="app-main">
         <ErrorBox error={failure} />
       </main>
     );
   }
-  if (info === null) return <main class="app-main muted">Loading…</main>;
   if (!signedIn) return <LoginForm onSignedIn={() => setSignedIn(true)} />;
   const signOut = () => logout().then(() => setSignedIn(false));
   return (
@@ -60,11 +61,11 @@ export function App(): JSX.Element {
           runhistory
         </Link>
         <span class="workspace" title="workspace">
-          {info.workspace}
+          {info?.workspace ?? ""}
         </span>
         <span class="spacer" />
         <ThemeToggle />
-        {info.auth && (
+        {info?.auth && (
           <button type="button" onClick={signOut}>
             Sign out
           </button>
