@@ -22,6 +22,7 @@ SCRIPTS = [
     "bench_submit.py",
     "bench_cli.py",
     "bench_server.py",
+    "bench_studio.py",
 ]
 
 
