@@ -632,8 +632,9 @@ export interface components {
         /**
          * ChartDocument
          * @description Consecutive points in buckets: each bucket's first and last step, least and greatest
-         *     value (null where every value of the bucket is NaN), and the value (null for NaN) and
-         *     timestamp (seconds since the epoch) of its last point.
+         *     value (null where every value of the bucket is NaN, and for infinities, which JSON cannot
+         *     carry), and the value (null likewise) and timestamp (seconds since the epoch) of its last
+         *     point.
          */
         ChartDocument: {
             /**
