@@ -23,6 +23,7 @@ SCRIPTS = [
     "bench_cli.py",
     "bench_server.py",
     "bench_wide_runs.py",
+    "bench_studio.py",
 ]
 
 

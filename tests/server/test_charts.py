@@ -69,3 +69,29 @@ def test_one_metric_of_many_runs(client: TestClient, store: SqlStore) -> None:
     unknown = client.get("/api/v1/charts", params={"name": "loss", "run_id": [first, "nope"]})
     assert unknown.status_code == 404
     assert client.get("/api/v1/charts", params={"name": "loss"}).status_code == 422
+
+
+def test_smoothing_and_last_values(client: TestClient, store: SqlStore) -> None:
+    run_id = run_with(store, "loss", [4.0, 0.0, 8.0, 2.0], MetricKind.SCALAR)
+    url = f"/api/v1/runs/{run_id}/chart"
+    raw = client.get(url, params={"name": "loss", "buckets": 2}).json()
+    assert (raw["minimum"], raw["maximum"], raw["last"]) == ([0.0, 2.0], [4.0, 8.0], [0.0, 2.0])
+    assert raw["last_times"] == [1.0, 1.0]
+    smooth = client.get(url, params={"name": "loss", "buckets": 4, "smoothing": 0.5}).json()
+    # debiased: 4, (0.5*2 + 0)/0.75, ...
+    assert smooth["last"][:2] == [4.0, 4 / 3]
+    many = client.get(
+        "/api/v1/charts", params={"name": "loss", "run_id": [run_id], "smoothing": 0.5}
+    ).json()
+    assert many[0]["last"] == smooth["last"]
+    refused = client.get(url, params={"name": "loss", "smoothing": 1})
+    assert refused.status_code == 422
+
+
+def test_infinities_go_out_as_null_so_browsers_can_parse_charts(
+    client: TestClient, store: SqlStore
+) -> None:
+    run_id = run_with(store, "x", [1.0, math.inf, -math.inf, 2.0], MetricKind.SCALAR)
+    response = client.get(f"/api/v1/runs/{run_id}/chart", params={"name": "x"})
+    assert b"Infinity" not in response.content  # JSON.parse refuses it
+    assert response.json()["maximum"] == [1.0, None, None, 2.0]

@@ -141,3 +141,69 @@ def test_what_cannot_be_charted(run: Run) -> None:
         store.metric_chart(run.id, "curve", 10)
     with pytest.raises(NotFoundError, match="no metric 'nope'"):
         store.metric_chart(run.id, "nope", 10)
+
+
+def test_each_bucket_carries_its_last_value_and_time(run: Run) -> None:
+    values = noisy(300_000, seed=5)
+    log_in_flushes(run, "loss", values)
+    history = run.get_metric_history("loss")
+    times = np.asarray(history.timestamps, dtype=np.float64)
+    for buckets in (200, 5_000):  # from overviews, and from points
+        chart = run._store.metric_chart(run.id, "loss", buckets)
+        ends = np.asarray(chart.last_steps)
+        assert chart.last == values[ends].tolist()
+        assert np.allclose(chart.last_times, times[ends], rtol=0, atol=1e-6)
+
+
+def test_overviews_of_the_first_format_chart_through_their_points(
+    run: Run, request: pytest.FixtureRequest
+) -> None:
+    values = noisy(200_000, seed=6)
+    log_in_flushes(run, "loss", values, flushes=1)
+    # Format 1 held no last values: such chunks are decoded instead.
+    downgrade = "UPDATE metric_overviews SET data = ?"
+    first_format = b"\x01\x00\x00\x00\x00"
+    store = run._store
+    if hasattr(store, "db"):
+        store.db.write(lambda c: c.execute(downgrade, (first_format,)))
+    else:
+        server = request.getfixturevalue("server")
+        with sqlite3.connect(server.database) as connection:
+            connection.execute(downgrade, (first_format,))
+    chart = store.metric_chart(run.id, "loss", 100)
+    assert chart_counts(chart) == [2_000] * 100  # every point decoded: exactly equal buckets
+    assert_buckets_summarise(chart, np.arange(200_000), values)
+    assert chart.last == values[np.asarray(chart.last_steps)].tolist()
+
+
+def debiased_ema(values: list[float], weight: float) -> list[float]:
+    """TensorBoard's smoothing, point by point as it writes it."""
+    last, count, out = 0.0, 0, []
+    for value in values:
+        if not math.isfinite(value):
+            out.append(value)
+            continue
+        last = last * weight + (1 - weight) * value
+        count += 1
+        out.append(last / (1 - weight**count))
+    return out
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.6, 0.99])
+def test_smoothing_averages_every_point_before_bucketing(run: Run, weight: float) -> None:
+    values = noisy(30_000, seed=7)
+    values[100] = math.nan
+    log_in_flushes(run, "loss", values, flushes=2)
+    expected = np.asarray(debiased_ema(values.tolist(), weight))
+    chart = run._store.metric_chart(run.id, "loss", 300, 10_000, 19_999, smoothing=weight)
+    assert chart.count == 10_000
+    steps = np.arange(10_000, 20_000)
+    ends = np.asarray(chart.last_steps)
+    assert np.allclose(chart.last, expected[ends], rtol=1e-9)
+    for i, (first, last) in enumerate(zip(chart.first_steps, chart.last_steps, strict=True)):
+        inside = expected[first : last + 1]
+        assert math.isclose(chart.minimum[i], inside.min(), rel_tol=1e-9)  # type: ignore[arg-type]
+        assert math.isclose(chart.maximum[i], inside.max(), rel_tol=1e-9)  # type: ignore[arg-type]
+    assert chart.first_steps[0] == steps[0]
+    with pytest.raises(InvalidValueError, match=r"smoothing"):
+        run._store.metric_chart(run.id, "loss", 10, smoothing=1.0)

@@ -35,7 +35,9 @@ from runhistory.server.api import (
     metrics,
     models,
     runs,
+    session,
     snapshots,
+    studio,
 )
 from runhistory.server.auth import require_token
 from runhistory.server.documentation import serve_guarded_documentation
@@ -43,6 +45,7 @@ from runhistory.server.encoding import NanJSONResponse, error_document, json_res
 from runhistory.server.ingest import BatchIngest
 from runhistory.server.limits import BodyLimit
 from runhistory.server.responses import error_responses
+from runhistory.server.studio_files import mount_studio
 from runhistory.server.tokens import TokenStore
 from runhistory.settings import Settings
 from runhistory.store.base import Store
@@ -50,7 +53,9 @@ from runhistory.store.base import Store
 log = logging.getLogger("runhistory.server")
 
 API_PREFIX = "/api/v1"
-ROUTERS = (health, experiments, runs, metrics, logs, artifacts, snapshots, models, events)
+ROUTERS = (experiments, runs, metrics, logs, artifacts, snapshots, models, events, studio)
+# Open to every request: health, and the studio's description of the server and its sign-in.
+OPEN_ROUTERS = (health, session)
 
 
 def create_app(settings: Settings, store: Store | None = None, *, auth: bool = False) -> FastAPI:
@@ -78,17 +83,17 @@ def create_app(settings: Settings, store: Store | None = None, *, auth: bool = F
     guarded = [Depends(require_token)] if auth else []
     refusals = error_responses(401, 403) if auth else None
     for module in ROUTERS:
-        if module is health:
-            app.include_router(module.router, prefix=API_PREFIX)
-        else:
-            app.include_router(
-                module.router, prefix=API_PREFIX, dependencies=guarded, responses=refusals
-            )
+        app.include_router(
+            module.router, prefix=API_PREFIX, dependencies=guarded, responses=refusals
+        )
+    for module in OPEN_ROUTERS:
+        app.include_router(module.router, prefix=API_PREFIX)
     app.add_exception_handler(RunHistoryError, _runhistory_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_middleware(BodyLimit)
+    mount_studio(app)
     app.router.on_shutdown.append(store.close)
     return app
 

@@ -15,13 +15,15 @@ import asyncio
 import json
 import math
 import time
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from starlette.concurrency import run_in_threadpool
 
-from runhistory.model import RunRecord
+from runhistory.model import RunRecord, RunStatus
 from runhistory.store.base import RunQuery, Store
+from runhistory.store.run_table import RUN_FIELDS, SUMMARY_FIELD
+from runhistory.store.summaries import MetricSummaries
 
 POLL_SECONDS = 0.25
 KEEP_ALIVE_SECONDS = 15.0
@@ -61,19 +63,36 @@ async def run_events(
 
 
 async def experiment_events(store: Store, experiment_id: str, seconds: float) -> AsyncIterator[str]:
-    """Status and metric summaries of the runs of an experiment, for ``seconds``."""
+    """Status and metric summaries of the runs of an experiment, for ``seconds``.
+
+    Each look reads the runs' rows (``list_run_table``, no record per run) and decodes the
+    summaries of a run only when their stored text changed: following an experiment of ten
+    thousand finished runs costs the listing of their rows per look, not ten thousand records."""
     seen = _Seen()
+    texts: dict[str, str] = {}
     deadline = time.monotonic() + seconds
     query = RunQuery(experiment_id=experiment_id)
     while True:
-        for record in reversed(await run_in_threadpool(store.list_runs, query)):
-            for event in seen.changes(record):
+        table = await run_in_threadpool(store.list_run_table, query)
+        for row in reversed(table.rows):
+            for event in seen.row_changes(row, texts):
                 yield event
         if time.monotonic() >= deadline:
             yield server_sent_event("end", {"experiment_id": experiment_id})
             return
         async for keep_alive in seen.pause():
             yield keep_alive
+
+
+_STATUS = RUN_FIELDS.index("status")
+
+
+class _RowView(NamedTuple):
+    """What ``_Seen.changes`` reads of a run, taken from its row."""
+
+    id: str
+    status: RunStatus
+    metrics: MetricSummaries
 
 
 class _Seen:
@@ -84,7 +103,7 @@ class _Seen:
         self.metrics: dict[str, dict[str, list[Any]]] = {}
         self.last_sent = time.monotonic()
 
-    def changes(self, record: RunRecord) -> list[str]:
+    def changes(self, record: RunRecord | _RowView) -> list[str]:
         events = []
         if self.statuses.get(record.id) != record.status.value:
             self.statuses[record.id] = record.status.value
@@ -103,6 +122,15 @@ class _Seen:
         if events:
             self.last_sent = time.monotonic()
         return events
+
+    def row_changes(self, row: Sequence[Any], texts: dict[str, str]) -> list[str]:
+        """``changes`` of a run given as a row of ``run_table.RUN_FIELDS``; ``texts`` keeps the
+        summary text last seen of each run, so that unchanged summaries are not decoded."""
+        run_id, status, text = row[0], row[_STATUS], row[SUMMARY_FIELD] or ""
+        if self.statuses.get(run_id) == status and texts.get(run_id) == text:
+            return []
+        texts[run_id] = text
+        return self.changes(_RowView(run_id, RunStatus(status), MetricSummaries(text)))
 
     async def pause(self) -> AsyncIterator[str]:
         await asyncio.sleep(POLL_SECONDS)

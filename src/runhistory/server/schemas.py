@@ -305,7 +305,9 @@ class MetricDocument(BaseModel):
 
 class ChartDocument(BaseModel):
     """Consecutive points in buckets: each bucket's first and last step, least and greatest
-    value (null where every value of the bucket is NaN)."""
+    value (null where every value of the bucket is NaN, and for infinities, which JSON cannot
+    carry), and the value (null likewise) and timestamp (seconds since the epoch) of its last
+    point."""
 
     run_id: str
     name: str
@@ -314,6 +316,8 @@ class ChartDocument(BaseModel):
     last_steps: list[int]
     minimum: list[float | None]
     maximum: list[float | None]
+    last: list[float | None]
+    last_times: list[float]
 
 
 class LogText(BaseModel):

@@ -516,6 +516,7 @@ class RestStore:
         buckets: int,
         first_step: int | None = None,
         last_step: int | None = None,
+        smoothing: float = 0.0,
     ) -> ChartSeries:
         from runhistory.store.overview import ChartSeries
 
@@ -524,6 +525,8 @@ class RestStore:
             params["first_step"] = first_step
         if last_step is not None:
             params["last_step"] = last_step
+        if smoothing:
+            params["smoothing"] = smoothing
         found = self._json("GET", f"/runs/{segment(run_id)}/chart", params=params)
         return ChartSeries(
             found["count"],
@@ -531,6 +534,8 @@ class RestStore:
             found["last_steps"],
             found["minimum"],
             found["maximum"],
+            found["last"],
+            found["last_times"],
         )
 
     def read_log(self, run_id: str, stream: str, after: int = 0) -> tuple[str, int]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from runhistory.errors import NotFoundError, RunNotFoundError
 from runhistory.server.dependencies import IngestDependency, StoreDependency
-from runhistory.server.encoding import json_response, metric_json
+from runhistory.server.encoding import FastJSONResponse, json_response, metric_json
 from runhistory.server.fields import INT64_SCHEMA
 from runhistory.server.responses import JSON_BODY, error_responses
 from runhistory.server.schemas import (
@@ -20,7 +20,7 @@ from runhistory.server.schemas import (
     WriteBatchResult,
 )
 from runhistory.store.base import LogAppend, MetricAppend, WriteBatch
-from runhistory.store.overview import MAX_BUCKETS
+from runhistory.store.overview import MAX_BUCKETS, ChartSeries
 
 router = APIRouter(tags=["metrics"], responses=error_responses(422))
 
@@ -68,6 +68,15 @@ def read_metrics(
 
 StepBound = Annotated[int | None, Query(ge=-(2**63), lt=2**63), INT64_SCHEMA]
 Buckets = Annotated[int, Query(ge=1, le=MAX_BUCKETS, description="at most this many buckets")]
+Smoothing = Annotated[
+    float,
+    Query(
+        ge=0,
+        lt=1,
+        description="weight of a debiased exponential moving average (TensorBoard's) applied "
+        "to every stored point before bucketing; 0: none",
+    ),
+]
 
 
 @router.get(
@@ -80,12 +89,14 @@ def chart(
     buckets: Buckets = 2000,
     first_step: StepBound = None,
     last_step: StepBound = None,
+    smoothing: Smoothing = 0.0,
 ) -> Response:
-    """A metric reduced to at most ``buckets`` min/max buckets over a step range. A range of
-    many points per bucket is read from the overviews stored with each chunk (min/max per block
-    of points), not decoded point by point."""
-    series = store.metric_chart(run_id, name, buckets, first_step, last_step)
-    return json_response({"run_id": run_id, "name": name, **dataclasses.asdict(series)})
+    """A metric reduced to at most ``buckets`` buckets over a step range: each bucket's first
+    and last step, least and greatest value, and the value and timestamp of its last point. A
+    range of many points per bucket is read from the overviews stored with each chunk (per block
+    of points), not decoded point by point; ``smoothing`` averages the whole series first."""
+    series = store.metric_chart(run_id, name, buckets, first_step, last_step, smoothing)
+    return FastJSONResponse(chart_json(run_id, name, series))
 
 
 @router.get("/charts", response_model=list[ChartDocument], responses=error_responses(400, 404))
@@ -96,16 +107,24 @@ def charts(
     buckets: Buckets = 2000,
     first_step: StepBound = None,
     last_step: StepBound = None,
+    smoothing: Smoothing = 0.0,
 ) -> Response:
     """One metric of many runs (to compare them), each as ``/runs/{run_id}/chart`` gives it;
     runs that have not logged the metric are left out."""
     found = []
     for run in dict.fromkeys(run_id):
         try:
-            series = store.metric_chart(run, name, buckets, first_step, last_step)
+            series = store.metric_chart(run, name, buckets, first_step, last_step, smoothing)
         except RunNotFoundError:
             raise
         except NotFoundError:
             continue
-        found.append({"run_id": run, "name": name, **dataclasses.asdict(series)})
-    return json_response(found)
+        found.append(chart_json(run, name, series))
+    return FastJSONResponse(found)
+
+
+def chart_json(run_id: str, name: str, series: ChartSeries) -> dict[str, Any]:
+    """A ``ChartDocument``. Its lists are passed as they are (``dataclasses.asdict`` would copy
+    every number), and written by orjson: infinities become null, as browsers need."""
+    fields = {field.name: getattr(series, field.name) for field in dataclasses.fields(series)}
+    return {"run_id": run_id, "name": name, **fields}

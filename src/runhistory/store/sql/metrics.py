@@ -216,7 +216,7 @@ def _chunk_rows(
         values = piece.values if not isinstance(piece.values, list) else typed_values(piece.values)
         overview = None
         if state.kind in _CHARTED and shared.get("go up", (piece.steps,), steps_go_up):
-            overview = encode_overview(piece.steps, values)  # type: ignore[arg-type]
+            overview = encode_overview(piece.steps, piece.timestamps_us, values)  # type: ignore[arg-type]
         rows.append(
             (
                 run_id,

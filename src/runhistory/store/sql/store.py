@@ -482,12 +482,16 @@ class SqlStore(FileRecords, ModelRegistry):
         buckets: int,
         first_step: int | None = None,
         last_step: int | None = None,
+        smoothing: float = 0.0,
     ) -> ChartSeries:
-        """Metric ``name`` over a step range in at most ``buckets`` min/max buckets."""
+        """Metric ``name`` over a step range in at most ``buckets`` min/max buckets, smoothed
+        first by a debiased moving average of weight ``smoothing`` (0: none)."""
         from runhistory.store.sql.charts import read_chart
 
         self.get_run(run_id)
-        return self.db.read(lambda c: read_chart(c, run_id, name, buckets, first_step, last_step))
+        return self.db.read(
+            lambda c: read_chart(c, run_id, name, buckets, first_step, last_step, smoothing)
+        )
 
     def read_log(self, run_id: str, stream: str, after: int = 0) -> tuple[str, int]:
         """The text of ``stream`` appended after entry ``after``, and the last entry id read."""
