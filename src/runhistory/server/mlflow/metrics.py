@@ -1,0 +1,267 @@
+"""MLflow's metric endpoints: log-metric, log-batch, metrics/get-history (paged),
+get-history-bulk and get-history-bulk-interval.
+
+MLflow metrics are runhistory scalar metrics: each point keeps its step and timestamp (seconds
+in the store, milliseconds in MLflow). A log-batch is one store append (one transaction of
+chunks), whatever its number of points.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from runhistory.errors import InvalidValueError
+from runhistory.model import MetricKind, RunRecord
+from runhistory.server.encoding import json_response
+from runhistory.server.mlflow.pages import page_of
+from runhistory.server.mlflow.protocol import (
+    MlflowStore,
+    metric_json,
+    mlflow_store,
+    object_list,
+    optional_int,
+    optional_string,
+    read_message,
+    required_double,
+    required_string,
+    scalar_points,
+    string_list,
+)
+from runhistory.server.mlflow.runs import get_active_run, get_run, log_params, set_tags
+from runhistory.store.base import MetricAppend, WriteBatch
+
+router = APIRouter()
+
+MAX_BATCH_METRICS = 1000
+MAX_BATCH_PARAMS = 100
+MAX_BATCH_TAGS = 100
+MAX_BATCH_ENTRIES = 1000
+MAX_BULK_RESULTS = 25_000
+MAX_INTERVAL_RUNS = 100
+MAX_INTERVAL_RESULTS = 2500
+MAX_METRIC_KEY = 250
+
+
+@router.post("/runs/log-metric")
+async def log_metric(request: Request) -> Response:
+    fields = await read_message(request)
+    run_id = required_string(fields, "run_id", "run_uuid")
+    point = _metric(fields)
+    store = mlflow_store(request)
+    await run_in_threadpool(lambda: append_metrics(store, get_active_run(store, run_id), [point]))
+    return json_response({})
+
+
+def _metric(fields: dict[str, Any]) -> tuple[str, float, int, int]:
+    key = required_string(fields, "key")
+    if len(key) > MAX_METRIC_KEY:
+        raise InvalidValueError(
+            f"Metric name '{key[:50]}...' exceeds the maximum length of {MAX_METRIC_KEY}"
+        )
+    value = required_double(fields, "value")
+    timestamp = optional_int(fields, "timestamp")
+    if timestamp is None:
+        raise InvalidValueError("Missing value for required parameter 'timestamp'.")
+    return key, value, timestamp, optional_int(fields, "step") or 0
+
+
+def append_metrics(
+    store: MlflowStore, record: RunRecord, points: list[tuple[str, float, int, int]]
+) -> None:
+    """Append points as scalar metrics, one store write for all of them."""
+    import numpy as np
+
+    by_key: dict[str, list[tuple[str, float, int, int]]] = {}
+    for point in points:
+        by_key.setdefault(point[0], []).append(point)
+    appends = [
+        MetricAppend(
+            run_id=record.id,
+            name=key,
+            kind=MetricKind.SCALAR,
+            description="",
+            values=np.array([p[1] for p in group], dtype=np.float64),
+            timestamps=[p[2] / 1000 for p in group],
+            steps=[p[3] for p in group],
+        )
+        for key, group in by_key.items()
+    ]
+    problems = store.append(WriteBatch(metrics=appends))
+    if problems:
+        raise InvalidValueError("; ".join(problems))
+
+
+@router.post("/runs/log-batch")
+async def log_batch(request: Request) -> Response:
+    fields = await read_message(request)
+    run_id = required_string(fields, "run_id")
+    metrics = object_list(fields, "metrics")
+    params = object_list(fields, "params")
+    tags = object_list(fields, "tags")
+    for what, items, limit in (
+        ("metrics", metrics, MAX_BATCH_METRICS),
+        ("params", params, MAX_BATCH_PARAMS),
+        ("tags", tags, MAX_BATCH_TAGS),
+    ):
+        if len(items) > limit:
+            raise InvalidValueError(
+                f"A batch logging request can contain at most {limit} {what}. Got {len(items)} "
+                f"{what}. Please split up {what} across multiple requests and try again."
+            )
+    total = len(metrics) + len(params) + len(tags)
+    if total > MAX_BATCH_ENTRIES:
+        raise InvalidValueError(
+            f"A batch logging request can contain at most {MAX_BATCH_ENTRIES} metrics, params "
+            f"and tags in total. Got {total}. Please split up the batch and try again."
+        )
+    points = [_metric(m) for m in metrics]
+    param_values: dict[str, str] = {}
+    for item in params:
+        key = required_string(item, "key")
+        value = str(item.get("value") if item.get("value") is not None else "")
+        if param_values.get(key, value) != value:
+            raise InvalidValueError(
+                f"Duplicate parameter keys have been submitted: [{key}]. Please ensure the "
+                "request contains only one param value per param key."
+            )
+        param_values[key] = value
+    tag_values = {
+        required_string(t, "key"): str(t.get("value") if t.get("value") is not None else "")
+        for t in tags
+    }
+    store = mlflow_store(request)
+
+    def log() -> None:
+        record = get_active_run(store, run_id)
+        if param_values:
+            log_params(store, record, param_values)
+        set_tags(store, record, tag_values)
+        if points:
+            append_metrics(store, record, points)
+
+    await run_in_threadpool(log)
+    return json_response({})
+
+
+def metric_history(
+    store: MlflowStore, run_id: str, key: str, run_field: bool = False
+) -> list[dict[str, Any]]:
+    """Every point of metric ``key`` of the run, in the order logged."""
+    import numpy as np
+
+    get_run(store, run_id)
+    found = store.read_metrics(run_id, [key])
+    points = scalar_points(found[0]) if found else None
+    if points is None:
+        return []
+    steps, milliseconds, values = points
+    keys = ["key", "value", "timestamp", "step"]
+    history = []
+    for step, timestamp, value in zip(
+        steps.tolist(), milliseconds.tolist(), values.tolist(), strict=True
+    ):
+        if np.isfinite(value):
+            history.append(dict(zip(keys, (key, value, timestamp, step), strict=True)))
+        else:
+            history.append(metric_json(key, value, timestamp, step))
+        if run_field:
+            history[-1]["run_id"] = run_id
+    return history
+
+
+@router.get("/metrics/get-history")
+async def get_metric_history(request: Request) -> Response:
+    fields = await read_message(request)
+    run_id = required_string(fields, "run_id", "run_uuid")
+    key = required_string(fields, "metric_key")
+    max_results = optional_int(fields, "max_results")
+    token = optional_string(fields, "page_token")
+    store = mlflow_store(request)
+    history = await run_in_threadpool(metric_history, store, run_id, key)
+    if max_results is None and not token:
+        return json_response({"metrics": history})
+    page, next_token = page_of(history, max_results or 25_000, token)
+    body: dict[str, Any] = {"metrics": page}
+    if next_token:
+        body["next_page_token"] = next_token
+    return json_response(body)
+
+
+@router.get("/metrics/get-history-bulk")
+async def get_metric_history_bulk(request: Request) -> Response:
+    fields = await read_message(request)
+    run_ids = string_list(fields, "run_id")
+    if not run_ids:
+        raise InvalidValueError("GetMetricHistoryBulk request must specify at least one run_id.")
+    if len(run_ids) > 100:
+        raise InvalidValueError(
+            f"GetMetricHistoryBulk request cannot specify more than 100 run_ids. "
+            f"Received {len(run_ids)} run_ids."
+        )
+    key = required_string(fields, "metric_key")
+    max_results = min(optional_int(fields, "max_results") or MAX_BULK_RESULTS, MAX_BULK_RESULTS)
+    store = mlflow_store(request)
+
+    def read() -> list[dict[str, Any]]:
+        points: list[dict[str, Any]] = []
+        for run_id in sorted(set(run_ids)):
+            history = metric_history(store, run_id, key, run_field=True)
+            history.sort(key=lambda p: (p["step"], p["timestamp"]))
+            points.extend(history)
+        return points[:max_results]
+
+    return json_response({"metrics": await run_in_threadpool(read)})
+
+
+@router.get("/metrics/get-history-bulk-interval")
+async def get_metric_history_bulk_interval(request: Request) -> Response:
+    fields = await read_message(request)
+    run_ids = string_list(fields, "run_ids")
+    if not run_ids:
+        raise InvalidValueError("Missing value for required parameter 'run_ids'.")
+    if len(run_ids) > MAX_INTERVAL_RUNS:
+        raise InvalidValueError(
+            f"GetMetricHistoryBulkInterval request must specify at most {MAX_INTERVAL_RUNS} "
+            f"run_ids. Received {len(run_ids)} run_ids."
+        )
+    key = required_string(fields, "metric_key")
+    start_step = optional_int(fields, "start_step")
+    end_step = optional_int(fields, "end_step")
+    if (start_step is None) != (end_step is None):
+        raise InvalidValueError("Must provide both start_step and end_step or neither.")
+    if start_step is not None and end_step is not None and start_step > end_step:
+        raise InvalidValueError("end_step must be greater than start_step. ")
+    max_results = optional_int(fields, "max_results")
+    if max_results is not None and not 0 < max_results <= MAX_INTERVAL_RESULTS:
+        raise InvalidValueError(
+            f"max_results must be between 1 and {MAX_INTERVAL_RESULTS}. Received {max_results}."
+        )
+    store = mlflow_store(request)
+
+    def read() -> list[dict[str, Any]]:
+        points: list[dict[str, Any]] = []
+        for run_id in dict.fromkeys(run_ids):
+            history = metric_history(store, run_id, key, run_field=True)
+            if start_step is not None and end_step is not None:
+                history = [p for p in history if start_step <= p["step"] <= end_step]
+            points.extend(sample_steps(history, max_results or 320))
+        return points
+
+    return json_response({"metrics": await run_in_threadpool(read)})
+
+
+def sample_steps(history: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """The points at ``count`` steps spread evenly over the run's steps (first and last
+    included), as MLflow samples them for its charts."""
+    steps = sorted({p["step"] for p in history})
+    if len(steps) > count:
+        if count == 1:
+            chosen = {steps[0]}
+        else:
+            chosen = {steps[round(i * (len(steps) - 1) / (count - 1))] for i in range(count)}
+        history = [p for p in history if p["step"] in chosen]
+    return sorted(history, key=lambda p: (p["step"], p["timestamp"]))
