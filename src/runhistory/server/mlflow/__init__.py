@@ -21,6 +21,7 @@ def include_mlflow_routes(app: FastAPI, dependencies: Sequence[Any]) -> None:
             app.include_router(
                 module.router, prefix=prefix, dependencies=dependencies, include_in_schema=False
             )
+    app.include_router(artifacts.ui, dependencies=dependencies, include_in_schema=False)
     app.include_router(
         artifacts.proxy,
         prefix=ARTIFACTS_PREFIX,

@@ -30,6 +30,14 @@ from runhistory.server.streaming import spool_body, stream_file
 
 router = APIRouter()
 proxy = APIRouter()
+# The MLflow UI downloads a run's file from the server's root.
+ui = APIRouter()
+
+
+def checked_path(path: str) -> str:
+    if path.startswith("/") or ".." in path.split("/") or "\\" in path:
+        raise InvalidValueError("Invalid path")
+    return path
 
 
 def listing(store: MlflowStore, run_id: str, folder: str) -> list[dict[str, Any]]:
@@ -56,6 +64,7 @@ async def list_artifacts(request: Request) -> Response:
     fields = await read_message(request)
     run_id = required_string(fields, "run_id", "run_uuid")
     folder = optional_string(fields, "path") or ""
+    checked_path(folder)
     store = mlflow_store(request)
 
     def read() -> dict[str, Any]:
@@ -135,3 +144,42 @@ async def proxy_delete(path: str) -> Response:
     raise InvalidValueError(
         f"artifact {path!r} cannot be deleted: runhistory keeps run files immutable"
     )
+
+
+@router.post("/upload-artifact")
+async def upload_file(request: Request) -> Response:
+    """The MLflow UI's upload of one file (the body) as ``path`` of run ``run_uuid``."""
+    run_id = request.query_params.get("run_uuid")
+    if not run_id:
+        raise InvalidValueError("Request must specify run_uuid.")
+    path = request.query_params.get("path")
+    if not path:
+        raise InvalidValueError("Request must specify path.")
+    name = validate_artifact_name(checked_path(path))
+    store = mlflow_store(request)
+    await run_in_threadpool(get_run, store, run_id)
+    with await spool_body(request) as body:
+        if not body.read(1):
+            raise InvalidValueError("Request must specify data.")
+        body.seek(0)
+        await run_in_threadpool(store.add_artifact, run_id, name, body)
+    return json_response({})
+
+
+@ui.get("/get-artifact")
+async def download_file(
+    request: Request, range: Annotated[str | None, Header()] = None
+) -> Response:
+    fields = await read_message(request)
+    run_id = required_string(fields, "run_id", "run_uuid")
+    name = validate_artifact_name(checked_path(required_string(fields, "path")))
+    store = mlflow_store(request)
+
+    def open_file() -> Response:
+        get_run(store, run_id)
+        record = store.get_artifact(run_id, name)
+        return stream_file(
+            store.open_artifact(run_id, name), record.size, record.content_type, range
+        )
+
+    return await run_in_threadpool(open_file)

@@ -19,6 +19,7 @@ from runhistory.server.mlflow.protocol import (
     ensure_default_experiment,
     experiment_json,
     get_experiment,
+    invalid,
     mlflow_store,
     object_list,
     optional_int,
@@ -26,6 +27,7 @@ from runhistory.server.mlflow.protocol import (
     read_message,
     required_string,
     string_list,
+    string_value,
     to_milliseconds,
 )
 
@@ -39,12 +41,12 @@ SEARCH_MAX_RESULTS = 50_000
 async def create_experiment(request: Request) -> Response:
     fields = await read_message(request)
     name = fields.get("name")
+    if name is None:
+        raise InvalidValueError("Missing value for required parameter 'name'.")
     if not isinstance(name, str):
-        raise InvalidValueError(
-            f"Invalid value {name!r} for parameter 'name' supplied: it must be a string"
-            if name is not None
-            else "Missing value for required parameter 'name'."
-        )
+        raise invalid(name, "name", "it must be a string")
+    # Accepted and not used: runhistory keeps every run's files itself.
+    string_value(fields, "artifact_location")
     if not name.strip():
         raise InvalidValueError("Invalid experiment name: ''. Give a non-empty name.")
     tags = {t.get("key"): t.get("value") for t in object_list(fields, "tags")}

@@ -8,6 +8,7 @@ chunks), whatever its number of points.
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -30,6 +31,7 @@ from runhistory.server.mlflow.protocol import (
     required_string,
     scalar_points,
     string_list,
+    string_value,
 )
 from runhistory.server.mlflow.runs import get_active_run, get_run, log_params, set_tags
 from runhistory.store.base import MetricAppend, WriteBatch
@@ -56,16 +58,16 @@ async def log_metric(request: Request) -> Response:
     return json_response({})
 
 
-def _metric(fields: dict[str, Any]) -> tuple[str, float, int, int]:
+def _metric(fields: dict[str, Any], where: str = "") -> tuple[str, float, int, int]:
     key = required_string(fields, "key")
     if len(key) > MAX_METRIC_KEY:
         raise InvalidValueError(
             f"Metric name '{key[:50]}...' exceeds the maximum length of {MAX_METRIC_KEY}"
         )
-    value = required_double(fields, "value")
+    value = required_double(fields, "value", where)
     timestamp = optional_int(fields, "timestamp")
     if timestamp is None:
-        raise InvalidValueError("Missing value for required parameter 'timestamp'.")
+        raise InvalidValueError(f"Missing value for required parameter '{where}timestamp'.")
     return key, value, timestamp, optional_int(fields, "step") or 0
 
 
@@ -118,21 +120,18 @@ async def log_batch(request: Request) -> Response:
             f"A batch logging request can contain at most {MAX_BATCH_ENTRIES} metrics, params "
             f"and tags in total. Got {total}. Please split up the batch and try again."
         )
-    points = [_metric(m) for m in metrics]
+    points = [_metric(m, f"metrics[{i}].") for i, m in enumerate(metrics)]
     param_values: dict[str, str] = {}
     for item in params:
         key = required_string(item, "key")
-        value = str(item.get("value") if item.get("value") is not None else "")
+        value = string_value(item, "value")
         if param_values.get(key, value) != value:
             raise InvalidValueError(
                 f"Duplicate parameter keys have been submitted: [{key}]. Please ensure the "
                 "request contains only one param value per param key."
             )
         param_values[key] = value
-    tag_values = {
-        required_string(t, "key"): str(t.get("value") if t.get("value") is not None else "")
-        for t in tags
-    }
+    tag_values = {required_string(t, "key"): string_value(t, "value") for t in tags}
     store = mlflow_store(request)
 
     def log() -> None:
@@ -202,7 +201,9 @@ async def get_metric_history_bulk(request: Request) -> Response:
             f"GetMetricHistoryBulk request cannot specify more than 100 run_ids. "
             f"Received {len(run_ids)} run_ids."
         )
-    key = required_string(fields, "metric_key")
+    key = optional_string(fields, "metric_key")
+    if not key:
+        raise InvalidValueError("GetMetricHistoryBulk request must specify a metric_key.")
     max_results = min(optional_int(fields, "max_results") or MAX_BULK_RESULTS, MAX_BULK_RESULTS)
     store = mlflow_store(request)
 
@@ -232,9 +233,14 @@ async def get_metric_history_bulk_interval(request: Request) -> Response:
     start_step = optional_int(fields, "start_step")
     end_step = optional_int(fields, "end_step")
     if (start_step is None) != (end_step is None):
-        raise InvalidValueError("Must provide both start_step and end_step or neither.")
+        raise InvalidValueError(
+            "If either start step or end step are specified, both must be specified."
+        )
     if start_step is not None and end_step is not None and start_step > end_step:
-        raise InvalidValueError("end_step must be greater than start_step. ")
+        raise InvalidValueError(
+            f"end_step must be greater than start_step. Found start_step={start_step} and "
+            f"end_step={end_step}."
+        )
     max_results = optional_int(fields, "max_results")
     if max_results is not None and not 0 < max_results <= MAX_INTERVAL_RESULTS:
         raise InvalidValueError(
@@ -243,25 +249,41 @@ async def get_metric_history_bulk_interval(request: Request) -> Response:
     store = mlflow_store(request)
 
     def read() -> list[dict[str, Any]]:
+        histories = {
+            r: metric_history(store, r, key, run_field=True) for r in dict.fromkeys(run_ids)
+        }
+        steps = sample_steps(
+            [[p["step"] for p in h] for h in histories.values()],
+            start_step,
+            end_step,
+            max_results or MAX_INTERVAL_RESULTS,
+        )
         points: list[dict[str, Any]] = []
-        for run_id in dict.fromkeys(run_ids):
-            history = metric_history(store, run_id, key, run_field=True)
-            if start_step is not None and end_step is not None:
-                history = [p for p in history if start_step <= p["step"] <= end_step]
-            points.extend(sample_steps(history, max_results or 320))
-        return points
+        for history in histories.values():
+            chosen = [p for p in history if p["step"] in steps]
+            points.extend(sorted(chosen, key=lambda p: (p["step"], p["timestamp"])))
+        return points[:MAX_BULK_RESULTS]
 
     return json_response({"metrics": await run_in_threadpool(read)})
 
 
-def sample_steps(history: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
-    """The points at ``count`` steps spread evenly over the run's steps (first and last
-    included), as MLflow samples them for its charts."""
-    steps = sorted({p["step"] for p in history})
-    if len(steps) > count:
-        if count == 1:
-            chosen = {steps[0]}
-        else:
-            chosen = {steps[round(i * (len(steps) - 1) / (count - 1))] for i in range(count)}
-        history = [p for p in history if p["step"] in chosen]
-    return sorted(history, key=lambda p: (p["step"], p["timestamp"]))
+def sample_steps(
+    runs: list[list[int]], start_step: int | None, end_step: int | None, count: int
+) -> set[int]:
+    """The steps MLflow's charts ask for: ``count`` steps spread evenly over the steps the runs
+    logged in the range, plus each run's first and last step (MLflow's own sampling)."""
+    all_steps = sorted({step for steps in runs for step in steps})
+    first = 0 if start_step is None else start_step
+    last = (all_steps[-1] if all_steps else 0) if end_step is None else end_step
+    ends = {s for steps in runs if steps for s in (min(steps), max(steps)) if first <= s <= last}
+    start_index = bisect.bisect_left(all_steps, first)
+    end_index = bisect.bisect_right(all_steps, last)
+    if end_index - start_index <= count:
+        return set(all_steps[start_index:end_index]) | ends
+    interval = (end_index - start_index) / count
+    sampled = {
+        all_steps[start_index + int(i * interval)]
+        for i in range(count)
+        if start_index + int(i * interval) < end_index - start_index
+    }
+    return sampled | {all_steps[end_index - 1]} | ends

@@ -161,10 +161,11 @@ def optional_int(fields: Mapping[str, Any], name: str) -> int | None:
         ) from None
 
 
-def required_double(fields: Mapping[str, Any], name: str) -> float:
+def required_double(fields: Mapping[str, Any], name: str, where: str = "") -> float:
+    """A double field; ``where`` prefixes the name in messages (``metrics[3].``)."""
     value = fields.get(name)
     if value is None:
-        raise InvalidValueError(f"Missing value for required parameter '{name}'.")
+        raise InvalidValueError(f"Missing value for required parameter '{where}{name}'.")
     try:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise TypeError(value)
@@ -188,19 +189,36 @@ def string_list(fields: Mapping[str, Any], name: str) -> list[str]:
 
 def object_list(fields: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
     value = fields.get(name) or []
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise InvalidValueError(
-            f"Invalid value {json.dumps(value)[:100]} for parameter '{name}': "
-            "it must be a list of objects"
-        )
+    if not isinstance(value, list):
+        raise invalid(value, name, "it must be a list")
+    # A client may send each item as a JSON document of its own.
+    items = [json.loads(v) if isinstance(v, str) and v.startswith("{") else v for v in value]
+    if not all(isinstance(v, dict) for v in items):
+        raise invalid(value, name, "it must be a list of objects")
+    return items
+
+
+def string_value(fields: Mapping[str, Any], name: str) -> str:
+    """An optional string field; absent is ''."""
+    value = fields.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise invalid(value, name, "it must be a string")
     return value
+
+
+def invalid(value: Any, name: str, problem: str) -> InvalidValueError:
+    shown = json.dumps(value)
+    shown = shown if len(shown) <= 100 else shown[:97] + "..."
+    return InvalidValueError(f"Invalid value {shown} for parameter '{name}' supplied: {problem}")
 
 
 # errors --------------------------------------------------------------------------------------
 
 
 def is_mlflow_path(path: str) -> bool:
-    return path.startswith((*API_PREFIXES, ARTIFACTS_PREFIX))
+    return path.startswith((*API_PREFIXES, ARTIFACTS_PREFIX, "/get-artifact"))
 
 
 def mlflow_error(error: RunHistoryError) -> tuple[dict[str, str], int]:

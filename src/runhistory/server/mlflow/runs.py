@@ -51,6 +51,7 @@ from runhistory.server.mlflow.protocol import (
     run_json,
     run_name,
     string_list,
+    string_value,
     to_milliseconds,
     visible_tags,
 )
@@ -110,9 +111,13 @@ async def create_run(request: Request) -> Response:
             raise InvalidValueError(
                 f"The experiment {experiment_id} must be in the 'active' state; restore it first"
             )
+        # MLflow keeps the parent tag of a parent it does not know; so do we, without the link.
         parent = tags.get(PARENT_TAG) or None
         if parent is not None:
-            get_run(store, parent)
+            try:
+                store.get_run(parent)
+            except RunNotFoundError:
+                parent = None
         return store.create_run(
             experiment.id,
             status=STATUS_FROM_MLFLOW["RUNNING"],
@@ -212,7 +217,7 @@ async def log_parameter(request: Request) -> Response:
     fields = await read_message(request)
     run_id = required_string(fields, "run_id", "run_uuid")
     key = required_string(fields, "key")
-    value = str(fields.get("value") if fields.get("value") is not None else "")
+    value = string_value(fields, "value")
     store = mlflow_store(request)
     await run_in_threadpool(lambda: log_params(store, get_active_run(store, run_id), {key: value}))
     return json_response({})
@@ -241,7 +246,7 @@ async def set_tag(request: Request) -> Response:
     fields = await read_message(request)
     run_id = required_string(fields, "run_id", "run_uuid")
     key = required_string(fields, "key")
-    value = str(fields.get("value") if fields.get("value") is not None else "")
+    value = string_value(fields, "value")
     store = mlflow_store(request)
     await run_in_threadpool(lambda: set_tags(store, get_active_run(store, run_id), {key: value}))
     return json_response({})
@@ -283,6 +288,8 @@ async def delete_tag(request: Request) -> Response:
 async def log_inputs(request: Request) -> Response:
     fields = await read_message(request)
     run_id = required_string(fields, "run_id")
+    if not fields.get("datasets"):
+        raise InvalidValueError("Missing value for required parameter 'datasets'.")
     datasets = object_list(fields, "datasets")
     inputs: dict[str, str | None] = {}
     for item in datasets:
