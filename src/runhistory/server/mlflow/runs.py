@@ -38,6 +38,7 @@ from runhistory.server.mlflow.protocol import (
     MlflowStore,
     artifact_uri,
     get_experiment,
+    invalid,
     latest_metrics,
     lifecycle_stage,
     mlflow_status,
@@ -62,6 +63,7 @@ router = APIRouter()
 SEARCH_MAX_RESULTS = 50_000
 MAX_PARAM_VALUE = 6000
 MAX_TAG_VALUE = 8000
+MODEL_HISTORY_TAG = "mlflow.log-model.history"
 _VIEW_TYPES = {
     "ACTIVE_ONLY": ("active",),
     "DELETED_ONLY": ("deleted",),
@@ -403,3 +405,27 @@ def sort_runs(runs: list[RunRecord], order: list[Any]) -> list[RunRecord]:
         present.sort(key=lambda r: run_value(r, key), reverse=not key.ascending)
         runs = present + absent
     return runs
+
+
+@router.post("/runs/log-model")
+async def log_model(request: Request) -> Response:
+    """MLflow 2's record of a logged model: appended to the run's ``mlflow.log-model.history``
+    tag, as MLflow's own server keeps it."""
+    fields = await read_message(request)
+    run_id = required_string(fields, "run_id")
+    model_json = required_string(fields, "model_json")
+    try:
+        model = json.loads(model_json)
+    except ValueError:
+        raise invalid(model_json, "model_json", "it must be a JSON document") from None
+    if not isinstance(model, dict):
+        raise invalid(model_json, "model_json", "it must be a JSON object")
+    store = mlflow_store(request)
+
+    def log() -> None:
+        record = get_active_run(store, run_id)
+        history = json.loads(record.tags.get(MODEL_HISTORY_TAG) or "[]")
+        store.set_tags(record.id, {MODEL_HISTORY_TAG: json.dumps([*history, model])})
+
+    await run_in_threadpool(log)
+    return json_response({})
