@@ -9,6 +9,7 @@ chunks), whatever its number of points.
 from __future__ import annotations
 
 import bisect
+import math
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,7 +18,7 @@ from starlette.responses import Response
 
 from runhistory.errors import InvalidValueError
 from runhistory.model import MetricKind, RunRecord
-from runhistory.server.encoding import json_response
+from runhistory.server.encoding import FastJSONResponse, json_response
 from runhistory.server.mlflow.pages import page_of
 from runhistory.server.mlflow.protocol import (
     MlflowStore,
@@ -150,8 +151,6 @@ def metric_history(
     store: MlflowStore, run_id: str, key: str, run_field: bool = False
 ) -> list[dict[str, Any]]:
     """Every point of metric ``key`` of the run, in the order logged."""
-    import numpy as np
-
     get_run(store, run_id)
     found = store.read_metrics(run_id, [key])
     points = scalar_points(found[0]) if found else None
@@ -163,7 +162,7 @@ def metric_history(
     for step, timestamp, value in zip(
         steps.tolist(), milliseconds.tolist(), values.tolist(), strict=True
     ):
-        if np.isfinite(value):
+        if math.isfinite(value):
             history.append(dict(zip(keys, (key, value, timestamp, step), strict=True)))
         else:
             history.append(metric_json(key, value, timestamp, step))
@@ -182,7 +181,8 @@ async def get_metric_history(request: Request) -> Response:
     store = mlflow_store(request)
     history = await run_in_threadpool(metric_history, store, run_id, key)
     if max_results is None and not token:
-        return json_response({"metrics": history})
+        # Points that are not finite are strings here, so orjson can write the body.
+        return FastJSONResponse({"metrics": history})
     page, next_token = page_of(history, max_results or 25_000, token)
     body: dict[str, Any] = {"metrics": page}
     if next_token:
