@@ -32,6 +32,12 @@ class InvalidValueError(RunHistoryError, ValueError):
     http_status = 400
 
 
+class SearchSyntaxError(InvalidValueError):
+    """A search filter or order-by clause could not be parsed; the message names the position."""
+
+    error_code = "search_syntax"
+
+
 class SnapshotTooLargeError(InvalidValueError):
     """A source directory exceeds the snapshot limits; the message names the biggest offenders."""
 
@@ -85,6 +91,12 @@ class ConflictError(RunHistoryError):
 
     error_code = "conflict"
     http_status = 409
+
+
+class ExperimentExistsError(ConflictError):
+    """An experiment of that name (or id) already exists."""
+
+    error_code = "experiment_exists"
 
 
 class MetricKindError(ConflictError):

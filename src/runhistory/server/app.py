@@ -44,6 +44,7 @@ from runhistory.server.documentation import serve_guarded_documentation
 from runhistory.server.encoding import NanJSONResponse, error_document, json_response
 from runhistory.server.ingest import BatchIngest
 from runhistory.server.limits import BodyLimit
+from runhistory.server.mlflow.protocol import is_mlflow_path, mlflow_error
 from runhistory.server.responses import error_responses
 from runhistory.server.studio_files import mount_studio
 from runhistory.server.tokens import TokenStore
@@ -88,6 +89,9 @@ def create_app(settings: Settings, store: Store | None = None, *, auth: bool = F
         )
     for module in OPEN_ROUTERS:
         app.include_router(module.router, prefix=API_PREFIX)
+    from runhistory.server.mlflow import include_mlflow_routes
+
+    include_mlflow_routes(app, guarded)
     app.add_exception_handler(RunHistoryError, _runhistory_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
@@ -118,7 +122,10 @@ def token_store(store: Store) -> TokenStore:
 
 
 async def _runhistory_error(request: Request, error: RunHistoryError) -> NanJSONResponse:
-    response = json_response(error_document(error), error.http_status)
+    if is_mlflow_path(request.url.path):
+        response = json_response(*mlflow_error(error))
+    else:
+        response = json_response(error_document(error), error.http_status)
     if error.http_status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
     return response
@@ -142,6 +149,9 @@ def _validation_problem(problem: dict[str, Any]) -> str:
 
 
 async def _http_error(request: Request, error: HTTPException) -> NanJSONResponse:
+    if is_mlflow_path(request.url.path) and error.status_code == 404:
+        message = f"No endpoint {request.method} {request.url.path} in runhistory's MLflow API"
+        return json_response({"error_code": "ENDPOINT_NOT_FOUND", "message": message}, 404)
     codes: dict[int, Any] = {404: NotFoundError, 400: InvalidValueError}
     cls = codes.get(error.status_code)
     code = cls.error_code if cls is not None else f"http_{error.status_code}"

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from runhistory.artifacts.base import ArtifactStore, open_artifact_store
 from runhistory.errors import (
+    ExperimentExistsError,
     ExperimentNotFoundError,
     InvalidValueError,
     PropertyConflictError,
@@ -116,6 +117,63 @@ class SqlStore(FileRecords, ModelRegistry):
 
         self.db.write(create)
         return self.get_experiment(name)
+
+    def create_experiment(
+        self,
+        name: str,
+        *,
+        experiment_id: str | None = None,
+        tags: Mapping[str, str | None] | None = None,
+    ) -> ExperimentRecord:
+        """A new experiment; ``ExperimentExistsError`` when the name or id is taken."""
+        new_id = experiment_id or uuid.uuid4().hex
+
+        def create(cursor: Cursor) -> bool:
+            taken = cursor.execute(
+                "SELECT 1 FROM experiments WHERE name = ? OR id = ?", (name, new_id)
+            ).fetchone()
+            if taken:
+                return False
+            cursor.execute(
+                "INSERT INTO experiments (id, name, archived, created, tags, run_count) "
+                "VALUES (?, ?, 0, ?, ?, 0)",
+                (new_id, name, time.time(), json.dumps(dict(tags or {}))),
+            )
+            return True
+
+        if not self.db.write(create):
+            raise ExperimentExistsError(
+                f"an experiment named {name!r} (or with id {new_id!r}) already exists; "
+                "pick another name or use the existing one"
+            )
+        return self.get_experiment_by_id(new_id)
+
+    def rename_experiment(self, experiment_id: str, name: str) -> None:
+        def rename(cursor: Cursor) -> None:
+            taken = cursor.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()
+            if taken and taken[0] != experiment_id:
+                raise ExperimentExistsError(f"an experiment named {name!r} already exists")
+            changed = cursor.execute(
+                "UPDATE experiments SET name = ? WHERE id = ? RETURNING id", (name, experiment_id)
+            ).fetchall()
+            if not changed:
+                raise ExperimentNotFoundError(f"no experiment with id {experiment_id!r}")
+
+        self.db.write(rename)
+
+    def remove_experiment_tags(self, experiment_id: str, keys: Sequence[str]) -> None:
+        def remove(cursor: Cursor) -> None:
+            row = cursor.execute(
+                "SELECT tags FROM experiments WHERE id = ?" + self.db.for_update, (experiment_id,)
+            ).fetchone()
+            if row is None:
+                raise ExperimentNotFoundError(f"no experiment with id {experiment_id!r}")
+            kept = {k: v for k, v in json.loads(row[0]).items() if k not in keys}
+            cursor.execute(
+                "UPDATE experiments SET tags = ? WHERE id = ?", (json.dumps(kept), experiment_id)
+            )
+
+        self.db.write(remove)
 
     def get_experiment(self, name: str) -> ExperimentRecord:
         rows = self._experiments("WHERE name = ?", (name,))
