@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from runhistory import Experiment, Run, Workspace
+from runhistory.model import RunStatus
 from runhistory.settings import Settings
 from tests.conftest import ServerProcess, isolated_settings, make_workspace
 
@@ -185,4 +186,48 @@ def test_a_run_failed_for_silence_that_beats_again_can_still_complete(
     details = run.get_details()
     assert (details["status"], details["error"]) == ("Completed", None)
     assert run.get_metrics() == {"loss": 0.5}
+    workspace.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_stalled_run_heard_from_again_stays_running_until_its_next_beat(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Points that revive a run count as its heartbeat: it does not flap back to NotResponding
+    on the next read."""
+    workspace = make_workspace(
+        backend,
+        tmp_path,
+        request,
+        heartbeat_interval=3600.0,
+        not_responding_seconds=2.0,
+        lost_run_seconds=3600.0,
+    )
+    run = Experiment(workspace, "liveness").start_logging(snapshot_directory=None, outputs=None)
+    run.flush()
+    wait_for(lambda: run.get_status() == "NotResponding")
+    run.log("loss", 0.5)
+    run.flush()
+    time.sleep(1.2)  # past the store's sweep period (1 s), inside the silence limit (2 s)
+    assert run.get_status() == "Running"
+    run.complete()
+    workspace.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_runs_of_mlflow_clients_are_not_watched(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """MLflow clients send no heartbeats; their runs stay RUNNING until the client ends them,
+    as on MLflow's own server."""
+    workspace = make_workspace(
+        backend, tmp_path, request, not_responding_seconds=0.2, lost_run_seconds=0.4
+    )
+    store = workspace.store
+    experiment = store.get_or_create_experiment("from-mlflow")
+    record = store.create_run(
+        experiment.id, status=RunStatus.RUNNING, run_type="mlflow", started=time.time() - 3600
+    )
+    time.sleep(1.2)
+    assert store.get_run(record.id).status == RunStatus.RUNNING
     workspace.close()

@@ -28,6 +28,9 @@ SWEEP_EVERY = 1.0
 # When a run last showed life: its heartbeat, else its start, else its creation.
 _LAST_SIGN = "COALESCE(heartbeat, started, created)"
 _WATCHED = (RunStatus.RUNNING.value, RunStatus.NOT_RESPONDING.value)
+# Runs logged by MLflow clients are not watched: those clients send no heartbeats, and MLflow
+# leaves a run RUNNING until its client ends it (a notebook may log once an hour).
+_UNWATCHED_TYPE = "mlflow"
 LOST_HEARTBEAT = "LostHeartbeat"
 # How the error of a run failed by ``sweep`` starts (json.dumps keeps the key order).
 _LOST_ERROR_START = json.dumps({"type": LOST_HEARTBEAT})[:-1]
@@ -59,8 +62,8 @@ class RunWatch:
         silent = db.read(
             lambda c: c.execute(
                 f"SELECT id, status, {_LAST_SIGN} FROM runs WHERE status IN (?, ?) "
-                f"AND {_LAST_SIGN} < ?",
-                (*_WATCHED, now - self.not_responding_seconds),
+                f"AND {_LAST_SIGN} < ? AND run_type != ?",
+                (*_WATCHED, now - self.not_responding_seconds, _UNWATCHED_TYPE),
             ).fetchall()
         )
         if not silent:
@@ -112,13 +115,16 @@ class RunWatch:
 def revive(cursor: Cursor, run_ids: Iterable[str]) -> None:
     """Runs among ``run_ids`` beat again: those NotResponding, or Failed by ``sweep`` (a laptop
     that slept, a client cut off from its server longer than the limit), are Running again, so
-    that their own end (Completed, ...) still applies."""
+    that their own end (Completed, ...) still applies. Their heartbeat is now, so that the next
+    sweep does not find them silent again before their writer's next beat."""
+    now = time.time()
     cursor.executemany(
-        "UPDATE runs SET status = ?, ended = NULL, error = NULL WHERE id = ? "
+        "UPDATE runs SET status = ?, ended = NULL, error = NULL, heartbeat = ? WHERE id = ? "
         "AND (status = ? OR (status = ? AND error LIKE ?))",
         [
             (
                 RunStatus.RUNNING.value,
+                now,
                 r,
                 RunStatus.NOT_RESPONDING.value,
                 RunStatus.FAILED.value,
