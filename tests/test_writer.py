@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from runhistory import Experiment, Run, Workspace
+from runhistory.errors import StoreError
 from runhistory.model import MetricKind
 from runhistory.store.base import MetricAppend, WriteBatch
 from runhistory.writer import SeriesBuffer, take
@@ -148,18 +149,18 @@ def test_a_failed_flush_keeps_the_points_for_the_next_one(sqlite_workspace: Work
     writer = sqlite_workspace.writer
     store = sqlite_workspace.store
     real_append = store.append
-    calls = {"n": 0}
+    down = {"now": True}
 
-    def failing_once(batch: WriteBatch) -> list[str]:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise OSError("disk unavailable")
+    def failing_while_down(batch: WriteBatch) -> list[str]:
+        if down["now"]:
+            raise StoreError("disk unavailable")
         return real_append(batch)
 
-    store.append = failing_once  # type: ignore[method-assign]
+    store.append = failing_while_down  # type: ignore[method-assign]
     run.log("x", 1.0)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreError):
         writer.flush()
+    down["now"] = False
     run.log("x", 2.0)
     writer.flush()
     store.append = real_append  # type: ignore[method-assign]

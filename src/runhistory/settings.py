@@ -60,6 +60,12 @@ class Settings:
     heartbeat_interval: float = _setting(
         10.0, "RUNHISTORY_HEARTBEAT_INTERVAL", "Seconds between heartbeats of an active run."
     )
+    max_request_bytes: int = _setting(
+        64 * 1024 * 1024,
+        "RUNHISTORY_MAX_REQUEST_BYTES",
+        "Largest request body a server reads, file uploads aside; clients split write batches "
+        "to fit it.",
+    )
     busy_timeout: float = _setting(
         60.0,
         "RUNHISTORY_BUSY_TIMEOUT",
