@@ -184,3 +184,77 @@ def test_points_from_one_batch_for_a_missing_run_are_reported(sqlite_workspace: 
         )
     )
     assert problems and "no-such-run" in problems[0]
+
+
+FAST_SCRIPT = textwrap.dedent(
+    """
+    import resource, sys
+    from runhistory import Experiment, Workspace
+
+    run = Experiment(Workspace(sys.argv[1]), "fast").start_logging(snapshot_directory=None, outputs=None)
+    print(run.id, flush=True)
+    logged = 0
+    while True:  # as fast as a Python loop logs; says how far it got every 20,000 points
+        for _ in range(20_000):
+            run.log("x", float(logged))
+            logged += 1
+        print(logged, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("heavy")
+def test_sigkill_under_the_fastest_logging_loses_at_most_an_interval_and_memory_stays_bounded(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / ".runhistory"
+    interval = 1.0
+    env = {**os.environ, "RUNHISTORY_FLUSH_INTERVAL": str(interval), "RUNHISTORY_WORKSPACE": ""}
+    process = subprocess.Popen(
+        [sys.executable, "-c", FAST_SCRIPT, str(folder)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert process.stdout is not None
+    run_id = process.stdout.readline().strip()
+    reports: list[tuple[float, int, int]] = []  # (when, points logged, peak memory in KiB)
+    started = time.monotonic()
+    while time.monotonic() - started < 4.0:
+        logged, peak = map(int, process.stdout.readline().split())
+        reports.append((time.monotonic(), logged, peak))
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+
+    history = Run.get(Workspace(folder, settings=isolated_settings()), run_id).get_metric_history(
+        "x"
+    )
+    stored = len(history)
+    assert np.array_equal(history.values, np.arange(stored, dtype=np.float64))  # a prefix
+    last_time, last_logged, peak = reports[-1]
+    rate = (last_logged - reports[0][1]) / (last_time - reports[0][0])
+    # What it logged before the kill, less what it logged in one interval, is stored.
+    assert last_logged > 1_000_000, "the loop is too slow to test anything"
+    assert stored >= last_logged - rate * interval, (stored, last_logged, rate)
+    # Buffers are bounded: the process stays near its size at rest (unbounded: 400-800 MB).
+    assert peak < 250 * 1024, f"peak memory {peak // 1024} MB"
+
+
+def test_a_value_no_store_can_keep_does_not_hold_back_the_others(
+    sqlite_workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    run = Experiment(sqlite_workspace, "poison").start_logging(
+        snapshot_directory=None, outputs=None
+    )
+    run.log("bad", 1.0)
+    run.flush()
+    assert run._buffers is not None
+    series = run._buffers.series["bad"]
+    series.values.append(10**400)  # as if a value slipped past the checks of log()
+    series.times.append(time.time())
+    run.log("good", 1.0)
+    run.flush()
+    run.log("good", 2.0)
+    run.complete()
+    assert run.get_status() == "Completed"
+    assert run.get_metrics() == {"bad": 1.0, "good": [1.0, 2.0]}
+    dropped = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
+    assert dropped and "'bad'" in dropped[0], [r.getMessage() for r in caplog.records]

@@ -42,9 +42,9 @@ RUN_POINTS = 262_144
 # a flush costs about as much per series as per 10,000 points, so fewer points per flush would
 # make it mostly overhead.
 SERIES_POINTS = 8_192
-# How many times a part of a batch that the store refuses, while it stores the rest, is tried
-# again (at the next flushes) before it is reported and dropped.
-REFUSED_ATTEMPTS = 3
+# How many flushes try a part of a batch that the store refuses while it stores the rest, before
+# the part is reported and dropped.
+REFUSED_ATTEMPTS = 2
 
 
 class SeriesBuffer:

@@ -350,7 +350,9 @@ class RestStore:
                 self._seq += 1
                 numbered = SentBatch(rest, self._seq, batch_body(self._client_id, self._seq, rest))
                 try:
-                    problems += self.deliver(numbered.body)
+                    problems += self.deliver(
+                        numbered.body, numbered=(self._client_id, self._seq, rest)
+                    )
                 except StoreError:
                     self._unconfirmed = numbered
                     raise
@@ -364,7 +366,7 @@ class RestStore:
         body = batch_body(self._client_id, self._seq, batch)
         if not spool.pending():
             try:
-                return problems + self.deliver(body)
+                return problems + self.deliver(body, numbered=(self._client_id, self._seq, batch))
             except StoreError as error:
                 log.warning(
                     "runhistory keeps a batch in %s until %s answers: %s",
@@ -414,15 +416,21 @@ class RestStore:
                 return
             delay = min(delay * 2, _LAST_RETRY_SECONDS)
 
-    def deliver(self, body: bytes, attempts: int = _SEND_ATTEMPTS) -> list[str]:
+    def deliver(
+        self,
+        body: bytes,
+        attempts: int = _SEND_ATTEMPTS,
+        numbered: tuple[str, int, WriteBatch] | None = None,
+    ) -> list[str]:
         """Store the numbered batch ``body`` once: whole when it fits the server's limit, else
         in halves (see ``batches.split_batch``); a batch the server refuses is halved too,
-        down to the entry or point it refuses, which is reported (and kept in the spool's
-        ``refused/`` folder). ``StoreError`` when no answer comes: pieces already stored are
-        stored once when ``body`` is delivered again."""
+        down to the entry it refuses, which is reported (and kept in the spool's ``refused/``
+        folder). ``StoreError`` when no answer comes: pieces already stored are stored once
+        when ``body`` is delivered again. ``numbered`` is ``(client_id, seq, batch)`` of the
+        body when the caller has them (else they are read back from it, only to halve it)."""
         if len(body) > self.max_body:
             reason = f"a batch of {len(body)} bytes is larger than the server takes"
-            return self._deliver_halves(body, attempts, reason)
+            return self._deliver_halves(body, attempts, numbered, reason)
         response = self._post_batch(body, attempts)
         if response.status_code < 400:
             refused: list[str] = json.loads(response.content)["problems"]
@@ -433,21 +441,27 @@ class RestStore:
             log.info(
                 "runhistory sends batches of at most %d bytes to %s", self.max_body, self.location
             )
-            return self._deliver_halves(body, attempts, error.message)
+            return self._deliver_halves(body, attempts, numbered, error.message)
         # Refused or failed: the cause is in some entry; halving finds it, the rest is stored.
-        return self._deliver_halves(body, attempts, error.message, by_points=False)
+        return self._deliver_halves(body, attempts, numbered, error.message, by_points=False)
 
     def _deliver_halves(
-        self, body: bytes, attempts: int, reason: str, by_points: bool = True
+        self,
+        body: bytes,
+        attempts: int,
+        numbered: tuple[str, int, WriteBatch] | None,
+        reason: str,
+        by_points: bool = True,
     ) -> list[str]:
-        client_id, seq, batch = batch_from_body(body)
+        client_id, seq, batch = numbered or batch_from_body(body)
         halves = split_batch(batch, by_points)
         if halves is None:
             return [self._refused(client_id, seq, body, batch, reason)]
         piece_id = piece_client(client_id, seq)
         problems: list[str] = []
         for index, half in enumerate(halves):
-            problems += self.deliver(batch_body(piece_id, index, half), attempts)
+            piece = (piece_id, index, half)
+            problems += self.deliver(batch_body(*piece), attempts, piece)
         return problems
 
     def _refused(
