@@ -123,3 +123,22 @@ def test_a_part_the_server_refuses_does_not_take_the_rest_of_its_batch(
     assert len(problems) == 1 and "'bad'" in problems[0], problems
     assert run.get_metric_history("before").steps.tolist() == list(range(1000))
     assert run.get_metric_history("after").steps.tolist() == [5]
+
+
+@pytest.mark.slow
+def test_the_issue_flush_of_1200_strings_of_65000_characters_is_stored(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    """78 MB in one flush, over the default 64 MiB limit of a server."""
+    server.empty()
+    workspace = Workspace(server.url, settings=isolated_settings(flush_interval=30))
+    workspace._store = RestStore(server.url, spool=tmp_path / "spool")
+    run = new_run(workspace)
+    for i in range(1_200):
+        run.log("text", f"{i:05d}" + "x" * 64_995)
+    run.complete()
+    stored = run.get_metrics(name="text")["text"]
+    workspace.close()
+    assert len(stored) == 1_200
+    assert [text[:5] for text in stored] == [f"{i:05d}" for i in range(1_200)]
+    assert all(len(text) == 65_000 for text in stored)
