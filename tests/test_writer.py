@@ -258,3 +258,30 @@ def test_a_value_no_store_can_keep_does_not_hold_back_the_others(
     assert run.get_metrics() == {"bad": 1.0, "good": [1.0, 2.0]}
     dropped = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
     assert dropped and "'bad'" in dropped[0], [r.getMessage() for r in caplog.records]
+
+
+def test_a_value_postgresql_refuses_does_not_hold_back_the_others(
+    postgres_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL wraps its refusal (NUL in text) in the StoreError a lost connection raises: the
+    writer tells them apart by whether the store still takes a heartbeat."""
+    from tests.conftest import _TABLES
+
+    workspace = Workspace(
+        postgres_url, artifacts=tmp_path / "artifacts", settings=isolated_settings()
+    )
+    workspace.store.db.write(lambda cursor: cursor.execute(f"TRUNCATE {_TABLES}"))  # type: ignore[attr-defined]
+    run = Experiment(workspace, "poison").start_logging(snapshot_directory=None, outputs=None)
+    run.log("good", 1.0)
+    run.flush()
+    bad = SeriesBuffer("bad", MetricKind.SCALAR, "a\x00b")  # as if it slipped past log()
+    run._active_buffers().add_series(bad)
+    bad.values.append(1.0)
+    bad.times.append(time.time())
+    run.flush()  # the bad points alone: nothing of this flush is stored
+    run.log("good", 2.0)
+    run.complete()
+    assert run.get_status() == "Completed"
+    assert run.get_metrics() == {"good": [1.0, 2.0]}
+    assert any("'bad'" in r.getMessage() and "dropped" in r.getMessage() for r in caplog.records)
+    workspace.close()

@@ -298,8 +298,9 @@ class Writer:
     def _store_apart(self, batch: WriteBatch, error: Exception) -> list[str]:
         """Store ``batch`` part by part after the store failed on it whole.
 
-        When no part is stored and every failure is a ``StoreError`` (the store is down), the
-        batch is kept whole for the next flush and ``error`` raised. Otherwise a part that fails
+        When no part is stored, every failure is a ``StoreError`` and the store does not take a
+        heartbeat either (it is down), the batch is kept whole for the next flush and ``error``
+        raised. Otherwise a part that fails
         is kept, with the later parts of its series (their order holds), and dropped with a
         problem once it failed ``REFUSED_ATTEMPTS`` times."""
         from runhistory.errors import StoreError
@@ -323,7 +324,8 @@ class Writer:
             stored_any = True
             for problem in problems:
                 log.error("runhistory could not store logged values: %s", problem)
-        if not stored_any and all(isinstance(e, StoreError) for e in failures.values()):
+        unreachable = all(isinstance(e, StoreError) for e in failures.values())
+        if not stored_any and unreachable and not self._answers(batch):
             self._retry = batch
             raise error
         problems = []
@@ -340,6 +342,17 @@ class Writer:
         self._retry = as_batch(retry)
         self._refusals = refusals
         return problems
+
+    def _answers(self, batch: WriteBatch) -> bool:
+        """Whether the store takes a heartbeat of the runs of ``batch``: then it is up, and what
+        it failed on is in the points (a database wraps its refusal of a value, such as a number
+        out of range, in the same ``StoreError`` as a lost connection)."""
+        runs = [*{m.run_id: None for m in batch.metrics}, *{e.run_id: None for e in batch.logs}]
+        try:
+            self.store.append(WriteBatch(heartbeats=list(dict.fromkeys(runs))))
+        except Exception:
+            return False
+        return True
 
     def close(self) -> None:
         self._stopped = True

@@ -155,7 +155,7 @@ def test_every_logging_call_is_refused_at_once_or_stored_equal(
     experiment = Experiment(property_workspace, "properties")
 
     @settings(
-        max_examples=40,
+        max_examples=100,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )

@@ -72,3 +72,16 @@ def test_the_bounds_themselves_are_stored(run: Run) -> None:
     assert metrics["ints"] == [2**63 - 1, -(2**63), 10**300, 2**64]
     assert metrics["text"] == ["a\x00b", "é" * 32_768]
     assert metrics["\U0001f600"] == "\U0001f600"
+
+
+def test_points_without_a_step_after_the_largest_step_stay_there(run: Run) -> None:
+    run.log("edge", 1.0, step=2**63 - 1)
+    run.log("edge", 2.0)  # the next step would be 2**63
+    run.flush()
+    run.log("edge", 3.0)
+    run.log_list("listed", [1.0])
+    run.complete()
+    assert run.get_status() == "Completed"
+    history = run.get_metric_history("edge")
+    assert history.values.tolist() == [1.0, 2.0, 3.0]
+    assert history.steps.tolist() == [2**63 - 1] * 3
