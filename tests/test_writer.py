@@ -221,6 +221,7 @@ def test_sigkill_under_the_fastest_logging_loses_at_most_an_interval_and_memory_
     while time.monotonic() - started < 4.0:
         logged, peak = map(int, process.stdout.readline().split())
         reports.append((time.monotonic(), logged, peak))
+    killed_at = time.monotonic()
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
 
@@ -229,11 +230,13 @@ def test_sigkill_under_the_fastest_logging_loses_at_most_an_interval_and_memory_
     )
     stored = len(history)
     assert np.array_equal(history.values, np.arange(stored, dtype=np.float64))  # a prefix
-    last_time, last_logged, peak = reports[-1]
-    rate = (last_logged - reports[0][1]) / (last_time - reports[0][0])
-    # What it logged before the kill, less what it logged in one interval, is stored.
+    _last_time, last_logged, peak = reports[-1]
+    # Everything it had logged one interval (plus the scheduling slack of the test above)
+    # before the kill is stored.
+    slack = 0.5
+    logged_before = max(n for at, n, _ in reports if at <= killed_at - interval - slack)
     assert last_logged > 1_000_000, "the loop is too slow to test anything"
-    assert stored >= last_logged - rate * interval, (stored, last_logged, rate)
+    assert stored >= logged_before, (stored, logged_before, last_logged)
     # Buffers are bounded: the process stays near its size at rest (unbounded: 400-800 MB).
     assert peak < 250 * 1024, f"peak memory {peak // 1024} MB"
 

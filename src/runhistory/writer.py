@@ -4,10 +4,12 @@
 flush interval and stores it in one transaction. ``flush()`` does the same synchronously, and an
 ``atexit`` hook flushes at interpreter exit, so a crash (SIGKILL) loses at most one interval.
 
-Buffers are bounded, whatever the logging rate: a buffer that reaches its ``limit`` is stored
-by the logging call itself, after any flush in progress (an early flush that is also
-backpressure). A thread logging faster than the store takes points waits for it, instead of
-piling up points that a SIGKILL would lose. ``log`` pays one length check for this.
+Buffers are bounded, whatever the logging rate: a buffer that reaches its budget, or that waited
+an interval while the writer thread was late (starved of the GIL by the logging loop, or of the
+CPU), is stored by the logging call itself, after any flush in progress (an early flush that is
+also backpressure). A thread logging faster than the store takes points waits for it, instead
+of piling up points that a SIGKILL would lose. ``log`` pays one length check for this; every
+``limit`` points a slower call looks at the budget and the clock.
 
 Buffers are shared with the logging thread without a lock: the logging thread only appends, the
 writer only removes a prefix no longer than every list, and each list operation is atomic.
@@ -62,7 +64,7 @@ class SeriesBuffer:
         self.times: list[float] = []
         self.steps: list[int | None] | None = None
         self.base_limit = RUN_POINTS
-        self.limit = RUN_POINTS
+        self.limit = _stride(RUN_POINTS)
 
     def use_steps(self) -> list[int | None]:
         """Switch to explicit steps; points already waiting keep taking the next step."""
@@ -77,6 +79,11 @@ Frame = tuple["int | None", float, tuple[str, ...], tuple[Any, ...], bool]
 # Blocks of at least this many all-float frames become numpy columns; shorter ones stay lists, so
 # a short process logging a few points never imports numpy.
 NUMPY_BLOCK = 256
+
+
+def _stride(budget: int) -> int:
+    """How many points logging appends between two looks at a buffer of ``budget`` points."""
+    return max(budget // 16, 64)
 
 
 class RunBuffers:
@@ -95,7 +102,7 @@ class RunBuffers:
         self.frames: list[Frame] = []
         # Frames (log_metrics calls) waiting before logging stores them itself.
         self.base_frame_limit = RUN_POINTS
-        self.frame_limit = RUN_POINTS
+        self.frame_limit = _stride(RUN_POINTS)
         self.lock = (
             threading.Lock()
         )  # between settling frames and taking them, never on a fast path
@@ -105,17 +112,19 @@ class RunBuffers:
         self.series[series.name] = series
         count = len(self.series)
         limit = max(SERIES_POINTS, RUN_POINTS // count)
-        series.base_limit = series.limit = limit
+        series.base_limit = limit
+        series.limit = _stride(limit)
         if count & (count - 1) == 0:  # as the count doubles: amortised over new series
             for other in self.series.values():
                 other.base_limit = min(other.base_limit, limit)
-                other.limit = min(other.limit, limit)
+                other.limit = min(other.limit, _stride(limit))
 
     def frame_width(self, width: int) -> None:
         """Frames of ``width`` points are logged: keep the frames waiting within the budget."""
         limit = max(SERIES_POINTS, RUN_POINTS // max(width, 1))
         if limit < self.base_frame_limit:
-            self.base_frame_limit = self.frame_limit = limit
+            self.base_frame_limit = limit
+            self.frame_limit = _stride(limit)
 
     def settle_frames(self) -> None:
         """Move waiting frames into their series (before a value is appended there directly)."""
@@ -159,7 +168,7 @@ class RunBuffers:
             return []
         frames = self.frames[:count]
         del self.frames[:count]
-        self.frame_limit = self.base_frame_limit
+        self.frame_limit = _stride(self.base_frame_limit)
         appends = []
         for names, group in itertools.groupby(frames, key=operator.itemgetter(2)):
             block = list(group)
@@ -200,7 +209,7 @@ def take(buffer: SeriesBuffer, run_id: str) -> MetricAppend | None:
     times = buffer.times[:count]
     del buffer.values[:count]
     del buffer.times[:count]
-    buffer.limit = buffer.base_limit
+    buffer.limit = _stride(buffer.base_limit)
     if steps is None and buffer.steps is not None:
         # The logging thread switched to explicit steps while this prefix was being taken.
         del buffer.steps[:count]
@@ -226,7 +235,7 @@ class Writer:
         self.heartbeat_interval = heartbeat_interval
         self._runs: dict[str, RunBuffers] = {}
         self._retry = WriteBatch()
-        # How often the store refused each part of ``_retry`` while it stored other parts.
+        # How many flushes failed on each part of ``_retry`` while the store was up.
         self._refusals: dict[int, int] = {}
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
@@ -234,6 +243,7 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._last_heartbeat = time.monotonic()
         self._no_help_until = 0.0  # after a logging call failed to flush, when it may try again
+        self._last_taken = time.monotonic()  # when a flush last took the buffers
         _live_writers.add(self)
 
     def register(self, buffers: RunBuffers) -> None:
@@ -253,15 +263,21 @@ class Writer:
     # backpressure -------------------------------------------------------------------------------
 
     def relieve(self, series: SeriesBuffer) -> None:
-        """``series`` reached its limit: store the buffers now, in the logging thread (called by
-        logging; ``take`` resets the limit)."""
-        self._help()
-        series.limit = len(series.values) + series.base_limit
+        """``series`` reached its limit: store the buffers now, in the logging thread, if they
+        hold their budget or the writer took nothing for an interval (called by logging;
+        ``take`` resets the limit)."""
+        if len(series.values) >= series.base_limit or self._late():
+            self._help()
+        series.limit = len(series.values) + _stride(series.base_limit)
 
     def relieve_frames(self, buffers: RunBuffers) -> None:
         """The ``log_metrics`` frames of ``buffers`` reached their limit (see ``relieve``)."""
-        self._help()
-        buffers.frame_limit = len(buffers.frames) + buffers.base_frame_limit
+        if len(buffers.frames) >= buffers.base_frame_limit or self._late():
+            self._help()
+        buffers.frame_limit = len(buffers.frames) + _stride(buffers.base_frame_limit)
+
+    def _late(self) -> bool:
+        return time.monotonic() - self._last_taken >= self.interval
 
     def _help(self) -> bool:
         """Flush in the logging thread (it waits for a flush in progress first); whether it
@@ -367,6 +383,7 @@ class Writer:
             log.error("runhistory could not store the last logged values: %s", error)
 
     def _collect(self) -> WriteBatch:
+        self._last_taken = time.monotonic()
         batch = self._retry
         self._retry = WriteBatch()
         for buffers in list(self._runs.values()):
