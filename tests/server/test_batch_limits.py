@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from runhistory import Experiment, Run, Workspace
+from runhistory.errors import StoreError
 from runhistory.model import MetricKind
 from runhistory.store.base import MetricAppend, WriteBatch
 from runhistory.store.batches import batch_body
@@ -142,3 +143,28 @@ def test_the_issue_flush_of_1200_strings_of_65000_characters_is_stored(
     assert len(stored) == 1_200
     assert [text[:5] for text in stored] == [f"{i:05d}" for i in range(1_200)]
     assert all(len(text) == 65_000 for text in stored)
+
+
+def test_a_batch_sent_without_answer_is_not_stored_twice_when_its_parts_come_again(
+    tmp_path: Path,
+) -> None:
+    """After a flush got no answer, the writer may pass its entries again one by one."""
+    server = ServerProcess(tmp_path)
+    try:
+        workspace = Workspace(server.url, settings=isolated_settings())
+        run = new_run(workspace)
+        store = RestStore(server.url)  # no spool: the unanswered batch is kept in memory
+        now = time.time()
+        first = MetricAppend(run.id, "a", MetricKind.SCALAR, "", [1.0], [now])
+        second = MetricAppend(run.id, "b", MetricKind.SCALAR, "", [2.0], [now])
+        server.kill()
+        with pytest.raises(StoreError):
+            store.append(WriteBatch([first, second]))
+        server.start()
+        assert store.append(WriteBatch([first])) == []  # sends the kept batch, then nothing
+        assert store.append(WriteBatch([second])) == []
+        assert store.append(WriteBatch([first, second])) == []
+        assert run.get_metrics() == {"a": 1.0, "b": 2.0}
+        workspace.close()
+    finally:
+        server.stop()

@@ -107,6 +107,7 @@ class RestStore:
         self._client_id = uuid.uuid4().hex
         self._seq = 0
         self._unconfirmed: SentBatch | None = None
+        self._delivered: SentBatch | None = None  # the last batch delivered after no answer
         self.max_body = _MAX_BODY_BYTES
         self._send_lock = threading.Lock()
         self.spool = None if spool is None else BatchSpool(Path(spool))
@@ -341,11 +342,18 @@ class RestStore:
                 return self._append_spooled(batch, self.spool)
             problems: list[str] = []
             sent = self._unconfirmed
-            rest = batch
             if sent is not None:
                 problems += self.deliver(sent.body)
                 self._unconfirmed = None
-                rest = sent.rest(batch)
+                self._delivered = sent
+            rest = batch
+            if self._delivered is not None:
+                # Entries it carried may come again, whole or in parts (the writer stores a
+                # batch part by part after a failure): they are stored already.
+                rest = self._delivered.rest(batch)
+                entries = len(batch.metrics) + len(batch.logs)
+                if entries and len(rest.metrics) + len(rest.logs) == entries:
+                    self._delivered = None  # nothing of it came again: let it go
             if rest:
                 self._seq += 1
                 numbered = SentBatch(rest, self._seq, batch_body(self._client_id, self._seq, rest))
