@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from runhistory import Experiment, Run, Workspace
+from runhistory.errors import StoreError
 from runhistory.model import MetricKind
 from runhistory.store.base import MetricAppend, WriteBatch
 from runhistory.writer import RunBuffers, SeriesBuffer, take
@@ -148,18 +149,18 @@ def test_a_failed_flush_keeps_the_points_for_the_next_one(sqlite_workspace: Work
     writer = sqlite_workspace.writer
     store = sqlite_workspace.store
     real_append = store.append
-    calls = {"n": 0}
+    down = {"now": True}
 
-    def failing_once(batch: WriteBatch) -> list[str]:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise OSError("disk unavailable")
+    def failing_while_down(batch: WriteBatch) -> list[str]:
+        if down["now"]:
+            raise StoreError("disk unavailable")
         return real_append(batch)
 
-    store.append = failing_once  # type: ignore[method-assign]
+    store.append = failing_while_down  # type: ignore[method-assign]
     run.log("x", 1.0)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreError):
         writer.flush()
+    down["now"] = False
     run.log("x", 2.0)
     writer.flush()
     store.append = real_append  # type: ignore[method-assign]
@@ -204,3 +205,121 @@ def test_points_from_one_batch_for_a_missing_run_are_reported(sqlite_workspace: 
         )
     )
     assert problems and "no-such-run" in problems[0]
+
+
+FAST_SCRIPT = textwrap.dedent(
+    """
+    import logging, os, resource, sys
+    from runhistory import Experiment, Workspace
+
+    logging.basicConfig()  # the writer's warnings, if any, go to the test's output
+
+    def resident_kib():
+        # Not ru_maxrss: Linux carries it over exec from the forked test process.
+        try:
+            with open("/proc/self/statm") as statm:
+                return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        except OSError:
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    run = Experiment(Workspace(sys.argv[1]), "fast").start_logging(snapshot_directory=None, outputs=None)
+    print(run.id, flush=True)
+    logged = 0
+    while True:  # as fast as a Python loop logs; says how far it got every 20,000 points
+        for _ in range(20_000):
+            run.log("x", float(logged))
+            logged += 1
+        waiting = len(run._buffers.series["x"].values)
+        print(logged, resident_kib(), waiting, flush=True)
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("heavy")
+def test_sigkill_under_the_fastest_logging_loses_at_most_an_interval_and_memory_stays_bounded(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / ".runhistory"
+    interval = 1.0
+    env = {**os.environ, "RUNHISTORY_FLUSH_INTERVAL": str(interval), "RUNHISTORY_WORKSPACE": ""}
+    process = subprocess.Popen(
+        [sys.executable, "-c", FAST_SCRIPT, str(folder)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert process.stdout is not None
+    run_id = process.stdout.readline().strip()
+    reports: list[tuple[float, int, int]] = []  # (when, points logged, memory in KiB)
+    most_waiting = 0  # points in the buffer at a report
+    started = time.monotonic()
+    while time.monotonic() - started < 4.0:
+        logged, memory, waiting = map(int, process.stdout.readline().split())
+        reports.append((time.monotonic(), logged, memory))
+        most_waiting = max(most_waiting, waiting)
+    killed_at = time.monotonic()
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+
+    history = Run.get(Workspace(folder, settings=isolated_settings()), run_id).get_metric_history(
+        "x"
+    )
+    stored = len(history)
+    assert np.array_equal(history.values, np.arange(stored, dtype=np.float64))  # a prefix
+    last_logged = reports[-1][1]
+    peak = max(memory for _at, _logged, memory in reports)
+    # Everything it had logged one interval (plus the scheduling slack of the test above)
+    # before the kill is stored.
+    slack = 0.5
+    logged_before = max(n for at, n, _ in reports if at <= killed_at - interval - slack)
+    assert last_logged > 1_000_000, "the loop is too slow to test anything"
+    assert stored >= logged_before, (stored, logged_before, last_logged)
+    # Buffers are bounded: the process stays near its size at rest (unbounded: 400-800 MB).
+    assert peak < 250 * 1024, f"peak memory {peak // 1024} MB, {most_waiting} points waiting"
+
+
+def test_a_value_no_store_can_keep_does_not_hold_back_the_others(
+    sqlite_workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    run = Experiment(sqlite_workspace, "poison").start_logging(
+        snapshot_directory=None, outputs=None
+    )
+    run.log("bad", 1.0)
+    run.flush()
+    assert run._buffers is not None
+    series = run._buffers.series["bad"]
+    series.values.append(10**400)  # as if a value slipped past the checks of log()
+    series.times.append(time.time())
+    run.log("good", 1.0)
+    run.flush()
+    run.log("good", 2.0)
+    run.complete()
+    assert run.get_status() == "Completed"
+    assert run.get_metrics() == {"bad": 1.0, "good": [1.0, 2.0]}
+    dropped = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
+    assert dropped and "'bad'" in dropped[0], [r.getMessage() for r in caplog.records]
+
+
+def test_a_value_postgresql_refuses_does_not_hold_back_the_others(
+    postgres_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL wraps its refusal (NUL in text) in the StoreError a lost connection raises: the
+    writer tells them apart by whether the store still takes a heartbeat."""
+    from tests.conftest import _TABLES
+
+    workspace = Workspace(
+        postgres_url, artifacts=tmp_path / "artifacts", settings=isolated_settings()
+    )
+    workspace.store.db.write(lambda cursor: cursor.execute(f"TRUNCATE {_TABLES}"))  # type: ignore[attr-defined]
+    run = Experiment(workspace, "poison").start_logging(snapshot_directory=None, outputs=None)
+    run.log("good", 1.0)
+    run.flush()
+    bad = SeriesBuffer("bad", MetricKind.SCALAR, "a\x00b")  # as if it slipped past log()
+    run._active_buffers().add_series(bad)
+    bad.values.append(1.0)
+    bad.times.append(time.time())
+    run.flush()  # the bad points alone: nothing of this flush is stored
+    run.log("good", 2.0)
+    run.complete()
+    assert run.get_status() == "Completed"
+    assert run.get_metrics() == {"good": [1.0, 2.0]}
+    assert any("'bad'" in r.getMessage() and "dropped" in r.getMessage() for r in caplog.records)
+    workspace.close()

@@ -22,6 +22,9 @@ MAX_NAME_LENGTH = 255
 MAX_VALUE_LENGTH = 5000
 MAX_STRING_BYTES = 64 * 1024
 MAX_ROW_COLUMNS = 1024
+# Integers (steps and values) are stored as 64-bit integers by every store.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 _EXPERIMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}$")
@@ -178,7 +181,24 @@ def validate_name(what: str, name: object) -> str:
         )
     if _CONTROL_CHARACTERS.search(name):
         raise InvalidValueError(f"{what} name {name!r} contains a control character; remove it")
+    if not is_unicode_text(name):
+        raise InvalidValueError(
+            f"{what} name {name!r} is not valid Unicode text (it holds a lone surrogate, as text "
+            "decoded with errors='surrogateescape' does); decode it properly or remove them"
+        )
     return name
+
+
+def is_unicode_text(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8: no lone surrogates such as ``'\\ud800'``,
+    which no store (nor JSON, nor PostgreSQL) can keep."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def validate_experiment_name(name: object) -> str:

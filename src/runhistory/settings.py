@@ -72,6 +72,12 @@ class Settings:
         "Seconds without a heartbeat after which a Running or NotResponding run is marked "
         "Failed (error type LostHeartbeat), its end set to its last heartbeat.",
     )
+    max_request_bytes: int = _setting(
+        64 * 1024 * 1024,
+        "RUNHISTORY_MAX_REQUEST_BYTES",
+        "Largest request body a server reads, file uploads aside; clients split write batches "
+        "to fit it.",
+    )
     busy_timeout: float = _setting(
         60.0,
         "RUNHISTORY_BUSY_TIMEOUT",

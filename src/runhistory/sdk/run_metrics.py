@@ -17,10 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from runhistory.errors import InvalidValueError, MetricKindError, NotFoundError
 from runhistory.model import (
+    INT64_MAX,
+    INT64_MIN,
     LOGGING_CALL,
     MAX_ROW_COLUMNS,
     MAX_STRING_BYTES,
     MetricKind,
+    is_unicode_text,
     validate_name,
 )
 from runhistory.sdk.metric_schemas import wrap_json_metric
@@ -84,15 +87,15 @@ class RunMetrics:
     def log(self, name: str, value: Any, description: str = "", step: int | None = None) -> None:
         """Append one value (number, string, bool or None) to the scalar metric ``name``."""
         series = self._scalars.get(name)
-        if (
-            series is not None
-            and step is None
-            and type(value) in _FAST_TYPES
-            and series.steps is None
-        ):
-            series.values.append(value)
-            series.times.append(_now())
-            return
+        if series is not None and step is None and series.steps is None:
+            kind = type(value)
+            if kind is float or kind is bool or (kind is int and INT64_MIN <= value <= INT64_MAX):
+                values = series.values
+                values.append(value)
+                series.times.append(_now())
+                if len(values) >= series.limit:  # the writer is behind this series
+                    self._writer.relieve(series)
+                return
         if name in self._framed:
             self._active_buffers().settle_frames()
         value = _scalar(name, value, "log")
@@ -113,12 +116,16 @@ class RunMetrics:
         names = self._layouts.get(tuple(metrics))
         values = tuple(metrics.values())
         types = set(map(type, values))
-        if names is None or not types <= _FAST_TYPES:
+        if names is None or not types <= _FAST_TYPES or (int in types and not _int64s(values)):
             names, values = self._new_layout(metrics)
             if not names:
                 return
             types = set(map(type, values))
-        self._active_buffers().frames.append((step, _now(), names, values, types == _FLOATS))
+        buffers = self._active_buffers()
+        frames = buffers.frames
+        frames.append((step, _now(), names, values, types == _FLOATS))
+        if len(frames) >= buffers.frame_limit:  # the writer is behind this run
+            self._writer.relieve_frames(buffers)
 
     def _new_layout(self, metrics: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
         """Check every entry before storing any (a refused call stores nothing), start a series
@@ -135,6 +142,7 @@ class RunMetrics:
                 # log() on this name now settles waiting frames first, to keep the order.
                 self._scalars.pop(name, None)
         names = tuple(checked)
+        self._active_buffers().frame_width(len(names))
         if len(self._layouts) < _MAX_LAYOUTS:
             self._layouts[names] = names
         return names, tuple(checked.values())
@@ -246,9 +254,10 @@ class RunMetrics:
         if series is not None and series.kind is kind:
             return series
         validate_name("metric", name)
+        _description(name, description)
         self._check_kind(name, kind)
         series = SeriesBuffer(name, kind, description or "")
-        buffers.series[name] = series
+        buffers.add_series(series)
         if kind is MetricKind.SCALAR and name not in self._framed:
             self._scalars[name] = series
         return series
@@ -278,8 +287,7 @@ class RunMetrics:
             self._writer.register(self._buffers)
         return self._buffers
 
-    @staticmethod
-    def _append(series: SeriesBuffer, value: Any, now: float, step: int | None) -> None:
+    def _append(self, series: SeriesBuffer, value: Any, now: float, step: int | None) -> None:
         """Append one validated value (and its validated step)."""
         if step is not None:
             steps = series.use_steps()
@@ -291,6 +299,8 @@ class RunMetrics:
             series.times.append(now)
             if series.steps is not None:
                 series.steps.append(None)
+        if len(series.values) >= series.limit:
+            self._writer.relieve(series)
 
     # reading ----------------------------------------------------------------------------------
 
@@ -374,21 +384,19 @@ def _object_array(values: list[Any]) -> npt.NDArray[Any]:
 
 def _scalar(name: str, value: Any, call: str) -> Any:
     """A loggable scalar: numpy scalars become Python values; collections are refused."""
-    if value is None or type(value) in _FAST_TYPES:
+    kind = type(value)
+    if kind is float or kind is bool or value is None:
         return value
+    if kind is int:
+        return _int64(name, value, call)
     if isinstance(value, str):
-        if len(value.encode("utf-8", "surrogatepass")) > MAX_STRING_BYTES:
-            raise InvalidValueError(
-                f"{call}({name!r}, ...) got a string of {len(value):,} characters; metric strings "
-                "are limited to 64 KiB, so upload long text as a file with upload_file"
-            )
-        return value
+        return _text(name, str(value), call)
     if type(value).__module__ == "numpy":
         return _numpy_scalar(name, value, call)
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):  # subclasses such as IntEnum
-        return int(value)
+        return _int64(name, int(value), call)
     if isinstance(value, float):
         return float(value)
     if isinstance(value, (list, tuple, set)) or hasattr(value, "__iter__"):
@@ -422,13 +430,77 @@ def _is_array(value: Any) -> bool:
     return type(value).__module__ == "numpy" and hasattr(value, "ndim") and value.ndim == 1
 
 
+def _int64(name: str, value: int, call: str) -> int:
+    """An int every store keeps: beyond 64 bits it is stored as JSON, which still needs it to
+    have a float value (its summary's min and max)."""
+    if INT64_MIN <= value <= INT64_MAX:
+        return value
+    try:
+        float(value)
+    except OverflowError:
+        raise InvalidValueError(
+            f"{call}({name!r}, {_short(value)}) is too large a number to store (beyond "
+            "±1.8e308, the float range); log it as a string"
+        ) from None
+    return value
+
+
+def _int64s(values: tuple[Any, ...]) -> bool:
+    """Whether every int of ``values`` is a 64-bit integer."""
+    return all(INT64_MIN <= v <= INT64_MAX for v in values if type(v) is int)
+
+
+def _text(name: str, value: str, call: str) -> str:
+    if not is_unicode_text(value):
+        raise InvalidValueError(
+            f"{call}({name!r}, {_short(value)}) holds a lone surrogate, which is not Unicode text "
+            "and cannot be stored; decode the text properly (or log its repr())"
+        )
+    size = len(value) if value.isascii() else len(value.encode("utf-8"))
+    if size > MAX_STRING_BYTES:
+        raise InvalidValueError(
+            f"{call}({name!r}, ...) got a string of {size:,} bytes; metric strings "
+            "are limited to 64 KiB, so upload long text as a file with upload_file"
+        )
+    return value
+
+
+def _description(name: str, description: Any) -> None:
+    """A metric description: text, stored with the metric when it is first logged."""
+    if description is None or description == "":
+        return
+    if not isinstance(description, str):
+        raise InvalidValueError(
+            f"the description of metric {name!r} must be a str, not {type(description).__name__}"
+        )
+    if "\x00" in description or not is_unicode_text(description):
+        raise InvalidValueError(
+            f"the description of metric {name!r}, {_short(description)}, holds NUL or a lone "
+            "surrogate, which the databases cannot keep; remove them"
+        )
+    if len(description) > MAX_STRING_BYTES:
+        raise InvalidValueError(
+            f"the description of metric {name!r} has {len(description):,} characters; "
+            "the limit is 64 KiB"
+        )
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _step(step: Any) -> int:
-    if type(step) is int:
-        return step
-    if type(step).__module__ == "numpy" and hasattr(step, "item"):
-        step = step.item()
     if type(step) is not int:
-        raise InvalidValueError(f"step {step!r} must be an int")
+        if type(step).__module__ == "numpy" and hasattr(step, "item"):
+            step = step.item()
+        if type(step) is not int:
+            raise InvalidValueError(f"step {step!r} must be an int")
+    if not INT64_MIN <= step <= INT64_MAX:
+        raise InvalidValueError(
+            f"step {_short(step)} is outside the 64-bit integers every store keeps "
+            f"({INT64_MIN} to {INT64_MAX}); number steps within that range"
+        )
     return step
 
 

@@ -96,7 +96,7 @@ def create_app(settings: Settings, store: Store | None = None, *, auth: bool = F
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
     mount_studio(app)
     app.router.on_shutdown.append(store.close)
     return app

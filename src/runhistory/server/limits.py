@@ -49,7 +49,14 @@ class BodyLimit:
             if length is not None
             else "the request does not say its length (Content-Length); send it with one"
         )
-        body = json.dumps({"error_code": InvalidValueError.error_code, "message": problem})
+        # ``limit`` lets a client fit its next requests (see RestStore.deliver).
+        document: dict[str, object] = {
+            "error_code": InvalidValueError.error_code,
+            "message": problem,
+        }
+        if length is not None:
+            document["limit"] = self.limit
+        body = json.dumps(document)
         status = 413 if length is not None else 411
         await send(
             {

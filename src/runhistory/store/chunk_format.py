@@ -132,13 +132,16 @@ def encode_small_chunk(
 def _small_steps(steps: Sequence[int]) -> bytes:
     if steps:
         stride = steps[1] - steps[0] if len(steps) > 1 else 1
-        if all(b - a == stride for a, b in itertools.pairwise(steps)):
+        fits = -(2**63) <= stride < 2**63  # steps at both ends of int64 are 2**64 apart
+        if fits and all(b - a == stride for a, b in itertools.pairwise(steps)):
             return section(ARANGE, b"q", struct.pack("<qq", steps[0], stride))
     return _small_delta(steps)
 
 
 def _small_delta(column: Sequence[int]) -> bytes:
-    deltas = [b - a for a, b in itertools.pairwise([0, *column])]
+    # Differences wrap around as int64 arithmetic does; the decoder's cumulative sum (int64)
+    # wraps them back, so steps at both ends of the range survive.
+    deltas = [(b - a + 2**63) % 2**64 - 2**63 for a, b in itertools.pairwise([0, *column])]
     raw = struct.pack(f"<{len(deltas)}q", *deltas)
     return section(DELTA_SHUFFLE_ZLIB, b"q", zlib.compress(_shuffle_bytes(raw, 8), ZLIB_LEVEL))
 

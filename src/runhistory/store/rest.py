@@ -42,7 +42,15 @@ from runhistory.model import (
     RunStatus,
 )
 from runhistory.store.base import MetricData, RunQuery, WriteBatch, drop_unsafe_log_streams
-from runhistory.store.batches import BatchSpool, SentBatch, batch_body
+from runhistory.store.batches import (
+    BatchSpool,
+    SentBatch,
+    batch_body,
+    batch_from_body,
+    describe_batch,
+    piece_client,
+    split_batch,
+)
 from runhistory.store.rest_files import (
     BLOCK,
     RemoteBlobStore,
@@ -65,6 +73,12 @@ API_PREFIX = "/api/v1"
 _SEND_ATTEMPTS = 4
 _FIRST_RETRY_SECONDS = 0.1
 _LAST_RETRY_SECONDS = 30.0
+# The largest request body sent until the server says it takes less (a 413 answer): a quarter of
+# a server's default limit, so that a batch never waits on one huge request.
+_MAX_BODY_BYTES = 16 * 1024 * 1024
+# Answers that say nothing about the batch: the server (or what stands before it) is not
+# there, or this client may not write. A batch answered so is kept and sent again.
+_NO_ANSWER = frozenset({401, 403, 407, 408, 429, 502, 503, 504})
 
 # The key of a spooled run status change (a spooled batch starts with "client_id").
 LIFECYCLE_ENTRY = "run_status"
@@ -96,6 +110,8 @@ class RestStore:
         self._client_id = uuid.uuid4().hex
         self._seq = 0
         self._unconfirmed: SentBatch | None = None
+        self._delivered: SentBatch | None = None  # the last batch delivered after no answer
+        self.max_body = _MAX_BODY_BYTES
         self._send_lock = threading.Lock()
         self.spool = None if spool is None else BatchSpool(Path(spool))
         # Whether batches may wait in the spool (left by an earlier process, or spooled here):
@@ -363,32 +379,40 @@ class RestStore:
     # metrics and logs -----------------------------------------------------------------------
 
     def append(self, batch: WriteBatch) -> list[str]:
-        """Send ``batch`` as one request; a batch the server refuses comes back as problems.
+        """Send ``batch``; parts the server refuses come back as problems.
 
-        When no answer comes, the batch goes to the spool (sent in the background, in order,
-        before anything logged later) or, without a spool, is kept with its number and raises
-        ``StoreError``: the next call sends it again first (the server stores it once), then
-        what was added to it since."""
+        A batch is sent in pieces that fit the server's request limit, and a part the server
+        refuses is found by halving, so the rest is stored (``deliver``). When no answer comes,
+        the batch goes to the spool (sent in the background, in order, before anything logged
+        later) or, without a spool, is kept with its number and raises ``StoreError``: the next
+        call sends it again first (the server stores it once), then the entries of the batch
+        passed that it did not carry. Log lines of streams that are no file names are refused
+        first (reported as problems)."""
         refused = drop_unsafe_log_streams(batch)
         with self._send_lock:
             if self.spool is not None:
                 return refused + self._append_spooled(batch, self.spool)
             problems: list[str] = refused
             sent = self._unconfirmed
-            counts = (0, 0, 0)
             if sent is not None:
-                problems += self._post_batch(sent.body)
+                problems += self.deliver(sent.body)
                 self._unconfirmed = None
-                if sent.batch is batch:
-                    counts = sent.counts
-            rest = WriteBatch(
-                batch.metrics[counts[0] :], batch.logs[counts[1] :], batch.heartbeats[counts[2] :]
-            )
+                self._delivered = sent
+            rest = batch
+            if self._delivered is not None:
+                # Entries it carried may come again, whole or in parts (the writer stores a
+                # batch part by part after a failure): they are stored already.
+                rest = self._delivered.rest(batch)
+                entries = len(batch.metrics) + len(batch.logs)
+                if entries and len(rest.metrics) + len(rest.logs) == entries:
+                    self._delivered = None  # nothing of it came again: let it go
             if rest:
                 self._seq += 1
-                numbered = SentBatch(batch, self._seq, batch_body(self._client_id, self._seq, rest))
+                numbered = SentBatch(rest, self._seq, batch_body(self._client_id, self._seq, rest))
                 try:
-                    problems += self._post_batch(numbered.body)
+                    problems += self.deliver(
+                        numbered.body, numbered=(self._client_id, self._seq, rest)
+                    )
                 except StoreError:
                     self._unconfirmed = numbered
                     raise
@@ -402,7 +426,7 @@ class RestStore:
         body = batch_body(self._client_id, self._seq, batch)
         if not spool.pending():
             try:
-                return problems + self._post_batch(body)
+                return problems + self.deliver(body, numbered=(self._client_id, self._seq, batch))
             except StoreError as error:
                 log.warning(
                     "runhistory keeps a batch in %s until %s answers: %s",
@@ -436,7 +460,7 @@ class RestStore:
     def _send_spooled(self, body: bytes) -> list[str]:
         """Send one spooled entry: a batch, or a run's last status change (``_end_run``)."""
         if not body.startswith(b'{"' + LIFECYCLE_ENTRY.encode()):
-            return self._post_batch(body, attempts=1)
+            return self.deliver(body, attempts=1)
         change = dict(json.loads(body)[LIFECYCLE_ENTRY])
         run_id = change.pop("run_id")
         response = self._send("POST", f"/runs/{segment(run_id)}/status", stream=False, json=change)
@@ -470,10 +494,69 @@ class RestStore:
                 return
             delay = min(delay * 2, _LAST_RETRY_SECONDS)
 
-    def _post_batch(self, body: bytes, attempts: int = _SEND_ATTEMPTS) -> list[str]:
-        """Send one numbered batch, retrying with backoff; ``StoreError`` when no answer comes."""
+    def deliver(
+        self,
+        body: bytes,
+        attempts: int = _SEND_ATTEMPTS,
+        numbered: tuple[str, int, WriteBatch] | None = None,
+    ) -> list[str]:
+        """Store the numbered batch ``body`` once: whole when it fits the server's limit, else
+        in halves (see ``batches.split_batch``); a batch the server refuses is halved too,
+        down to the entry it refuses, which is reported (and kept in the spool's ``refused/``
+        folder). ``StoreError`` when no answer comes: pieces already stored are stored once
+        when ``body`` is delivered again. ``numbered`` is ``(client_id, seq, batch)`` of the
+        body when the caller has them (else they are read back from it, only to halve it)."""
+        if len(body) > self.max_body:
+            reason = f"a batch of {len(body)} bytes is larger than the server takes"
+            return self._deliver_halves(body, attempts, numbered, reason)
+        response = self._post_batch(body, attempts)
+        if response.status_code < 400:
+            refused: list[str] = json.loads(response.content)["problems"]
+            return refused
+        error = self._error(response)
+        if response.status_code == 413:
+            self.max_body = min(self.max_body, _limit(response, len(body)))
+            log.info(
+                "runhistory sends batches of at most %d bytes to %s", self.max_body, self.location
+            )
+            return self._deliver_halves(body, attempts, numbered, error.message)
+        # Refused or failed: the cause is in some entry; halving finds it, the rest is stored.
+        return self._deliver_halves(body, attempts, numbered, error.message, by_points=False)
+
+    def _deliver_halves(
+        self,
+        body: bytes,
+        attempts: int,
+        numbered: tuple[str, int, WriteBatch] | None,
+        reason: str,
+        by_points: bool = True,
+    ) -> list[str]:
+        client_id, seq, batch = numbered or batch_from_body(body)
+        halves = split_batch(batch, by_points)
+        if halves is None:
+            return [self._refused(client_id, seq, body, batch, reason)]
+        piece_id = piece_client(client_id, seq)
+        problems: list[str] = []
+        for index, half in enumerate(halves):
+            piece = (piece_id, index, half)
+            problems += self.deliver(batch_body(*piece), attempts, piece)
+        return problems
+
+    def _refused(
+        self, client_id: str, seq: int, body: bytes, batch: WriteBatch, reason: str
+    ) -> str:
+        what = describe_batch(batch)
+        if self.spool is None:
+            return f"the server refused {what}, which were dropped: {reason}"
+        kept = self.spool.set_aside(client_id, seq, body)
+        return f"the server refused {what}, which wait in {kept}: {reason}"
+
+    def _post_batch(self, body: bytes, attempts: int = _SEND_ATTEMPTS) -> httpx.Response:
+        """Send one numbered batch, retrying with backoff; its answer, or ``StoreError`` when
+        none comes (see ``_NO_ANSWER``)."""
         delay = _FIRST_RETRY_SECONDS
         for attempt in range(attempts):
+            last = attempt == attempts - 1
             try:
                 response = self._send(
                     "POST",
@@ -483,17 +566,20 @@ class RestStore:
                     headers={"Content-Type": "application/json"},
                 )
             except StoreError:
-                if attempt == attempts - 1:
+                if last:
                     raise
             else:
-                if response.status_code < 400:
-                    refused: list[str] = json.loads(response.content)["problems"]
-                    return refused
-                if response.status_code < 500:
-                    # The batch can never be stored; report it as the embedded store does.
-                    return [self._error(response).message]
-                if attempt == attempts - 1:
-                    raise self._error(response)
+                status = response.status_code
+                if status < 500 and status not in _NO_ANSWER:
+                    return response
+                if last:
+                    if status in _NO_ANSWER:
+                        error = self._error(response)
+                        raise StoreError(
+                            f"runhistory server {self.location} did not take a batch: "
+                            f"{error.message}"
+                        )
+                    return response  # it failed on this batch every time: a refusal
             time.sleep(delay)
             delay *= 2
         raise AssertionError("unreachable")
@@ -662,6 +748,17 @@ class RestStore:
     def list_models(self, name: str | None = None) -> list[ModelRecord]:
         params = {} if name is None else {"name": name}
         return [ModelRecord(**m) for m in self._json("GET", "/models", params=params)]
+
+
+def _limit(response: httpx.Response, size: int) -> int:
+    """The body limit a 413 answer states, else half the refused body's size."""
+    try:
+        stated = json.loads(response.content).get("limit")
+    except (ValueError, AttributeError):
+        stated = None
+    if isinstance(stated, int) and 0 < stated < size:
+        return stated
+    return max(size // 2, 1)
 
 
 def server_sent_events(lines: Iterable[str]) -> Iterator[tuple[str, str]]:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from runhistory.model import MetricKind
+from runhistory.model import INT64_MAX, MetricKind
 from runhistory.store.base import MetricAppend, MetricData, WriteBatch
 from runhistory.store.chunk_format import CHUNK_POINTS, Points, encode_small_chunk
 from runhistory.store.sql.database import Cursor, Database
@@ -291,13 +291,15 @@ def _points(item: MetricAppend, state: _MetricState, shared: _Shared) -> Points:
 
     from runhistory.store.chunks import typed_values
 
-    if item.steps is None:
+    if item.steps is None and next_step + count <= INT64_MAX:
         step_array = shared.get(
             ("arange", next_step, count),
             (),
             lambda: np.arange(next_step, next_step + count, dtype=np.int64),
         )
-    elif shared.get("complete", (item.steps,), lambda steps: None not in steps):
+    elif item.steps is not None and shared.get(
+        "complete", (item.steps,), lambda steps: None not in steps
+    ):
         step_array = shared.get("steps", (item.steps,), lambda s: np.array(s, dtype=np.int64))
     else:
         step_array = np.array(_resolve_steps(item.steps, next_step, count), dtype=np.int64)
@@ -319,12 +321,14 @@ def _as_list(values: Any) -> list[Any]:
 
 
 def _resolve_steps(steps: list[int | None] | None, next_step: int, count: int) -> list[int]:
-    if steps is None:
+    """Steps of points: a point without one takes the previous step + 1, which stays at the
+    largest int64 once a point was logged there (steps are int64 in every store)."""
+    if steps is None and next_step + count <= INT64_MAX:
         return list(range(next_step, next_step + count))
     resolved = []
-    for step in steps:
+    for step in steps or [None] * count:
         next_step = next_step if step is None else step
-        resolved.append(next_step)
+        resolved.append(min(next_step, INT64_MAX))
         next_step += 1
     return resolved
 
